@@ -172,6 +172,7 @@ def test_pages_render_in_chinese_with_english_fallback(client, catalog_data):
     assert "智慧交通系统创新" in page
     assert "Innovation in Intelligent Transport Systems" not in page
     assert "学分" in page  # UI strings from the zh_Hans catalog
+    assert "学生、企业员工、政府工作人员" in page  # lists joined the Chinese way
 
 
 def test_pages_render_in_english_and_fall_back_to_chinese(client, catalog_data):
@@ -201,7 +202,7 @@ def test_course_page_shows_offerings_seats_and_audience(client, catalog_data):
         page = client.get("/en/courses/CQJTU/ITS201/").content.decode()
     assert "18 of 30" in page
     assert "Open for enrollment" in page
-    assert "Member of the public" in page
+    assert "Student, Company employee, Government staff, Member of the public" in page
     assert "Only learners of" in page
 
 
