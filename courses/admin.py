@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -85,9 +86,45 @@ class PrerequisiteInline(InstitutionScopedInline):
     verbose_name_plural = _("prerequisites")
 
 
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        institution = data.get("institution")
+        programs = data.get("programs") or []
+        if institution and any(p.institution_id != institution.pk for p in programs):
+            self.add_error("programs", _("Choose programs of the course's own institution."))
+        return data
+
+
+class OfferingForm(forms.ModelForm):
+    class Meta:
+        model = Offering
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        course, instructors = data.get("course"), data.get("instructors") or []
+        if course and instructors:
+            staff = set(
+                StaffMembership.objects.filter(
+                    institution_id=course.institution_id, user__in=instructors
+                ).values_list("user_id", flat=True)
+            )
+            if any(person.pk not in staff for person in instructors):
+                self.add_error(
+                    "instructors", _("Instructors must be staff of the course's institution.")
+                )
+        return data
+
+
 @admin.register(Course)
 class CourseAdmin(InstitutionListFilterMixin, InstitutionScopedAdmin):
     rule = COURSE
+    form = CourseForm
     list_display = ["code", "title_zh", "title_en", "institution", "level", "language", "is_active"]
     list_filter = ["institution", "level", "language", "is_active", "topics"]
     search_fields = ["code", "title_zh", "title_en"]
@@ -130,6 +167,7 @@ class TermAdmin(InstitutionListFilterMixin, InstitutionScopedAdmin):
 @admin.register(Offering)
 class OfferingAdmin(InstitutionListFilterMixin, InstitutionScopedAdmin):
     rule = OFFERING
+    form = OfferingForm
     list_display = [
         "__str__",
         "course_title",

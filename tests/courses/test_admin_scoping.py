@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from courses.models import Course, Offering, Program
 from institutions.models import StaffMembership
@@ -17,6 +18,11 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def english_url(name: str, *args: Any) -> str:
+    with translation.override("en"):
+        return reverse(name, args=args)
 
 
 @pytest.fixture
@@ -127,7 +133,7 @@ def test_own_course_with_a_foreign_term_is_refused(world, login, make_staff):
     StaffMembership.objects.create(user=both, institution=world["theirs"], role="course_manager")
     client = login(both)
     response = client.post(
-        "/en" + reverse("admin:courses_offering_add"),
+        english_url("admin:courses_offering_add"),
         offering_post(course=world["my_course"], term=world["their_term"]),
     )
     assert response.context["adminform"].form.errors["term"] == [
@@ -272,3 +278,47 @@ def test_terms_of_other_institutions_are_not_listed(world, login):
     client = login(world["manager"])
     response = client.get(reverse("admin:courses_term_changelist"))
     assert set(response.context["cl"].result_list) == {world["my_term"]}
+
+
+def test_even_a_superuser_cannot_mix_institutions(world, login, superuser):
+    client = login(superuser)
+    course = world["my_course"]
+    response = client.post(
+        english_url("admin:courses_course_change", course.pk),
+        {
+            "institution": course.institution.pk,
+            "code": course.code,
+            "title_zh": course.title_zh,
+            "credits": "2.0",
+            "class_hours": "32",
+            "language": "zh",
+            "level": "introductory",
+            "programs": [world["their_program"].pk],
+            "is_active": "on",
+            "prerequisite_set-TOTAL_FORMS": "0",
+            "prerequisite_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["programs"] == ["Choose programs of the course's own institution."]
+    assert list(course.programs.all()) == [world["my_program"]]
+
+    outsider = UserFactory()
+    StaffMembership.objects.create(user=outsider, institution=world["theirs"], role="instructor")
+    data = offering_post(course=course, term=world["my_term"])
+    data["instructors"] = [outsider.pk]
+    response = client.post(english_url("admin:courses_offering_add"), data)
+    errors = response.context["adminform"].form.errors
+    assert errors["instructors"] == ["Instructors must be staff of the course's institution."]
+
+
+def test_admin_pages_have_a_language_switch(world, login):
+    page = login(world["manager"]).get(reverse("admin:courses_course_changelist"))
+    assert 'href="/en/admin/courses/course/"' in page.content.decode()
+
+
+def test_not_found_page_is_friendly(client):
+    response = client.get("/en/courses/NOPE/NOPE/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
