@@ -87,9 +87,7 @@ class PrerequisiteInline(InstitutionScopedInline):
 
 
 class CourseForm(forms.ModelForm):
-    class Meta:
-        model = Course
-        fields = "__all__"
+    """The admin builds the fields from the fieldsets; this adds the cross-row checks."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -101,9 +99,7 @@ class CourseForm(forms.ModelForm):
 
 
 class OfferingForm(forms.ModelForm):
-    class Meta:
-        model = Offering
-        fields = "__all__"
+    """The admin builds the fields from the fieldsets; this adds the cross-row checks."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
