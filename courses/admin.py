@@ -90,7 +90,7 @@ class CourseForm(forms.ModelForm):
     """The admin builds the fields from the fieldsets; this adds the cross-row checks."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         institution = data.get("institution")
         programs = data.get("programs") or []
         if institution and any(p.institution_id != institution.pk for p in programs):
@@ -102,7 +102,7 @@ class OfferingForm(forms.ModelForm):
     """The admin builds the fields from the fieldsets; this adds the cross-row checks."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         course, instructors = data.get("course"), data.get("instructors") or []
         if course and instructors:
             staff = set(
