@@ -37,9 +37,9 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["learner_type", "is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "display_name", "member_number"]
     list_select_related = ["home_institution"]
-    readonly_fields = ["public_id", "last_login", "date_joined", "updated_at"]
+    readonly_fields = ["public_id", "email_verified_at", "last_login", "date_joined", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "email_verified_at", "password"]}),
         (
             _("Profile"),
             {

@@ -96,10 +96,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Lets the user into the admin site without an institution role."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    email_verified_at = models.DateTimeField(
+        _("email verified"),
+        null=True,
+        blank=True,
+        help_text=_("When the person opened the verification link sent to this address."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects: ClassVar[UserManager] = UserManager()
+
+    _loaded_email: str | None = None  # the address as read from the database
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -137,6 +145,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.email
 
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> "User":
+        user = super().from_db(*args, **kwargs)
+        user._loaded_email = user.__dict__.get("email")
+        return user
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
@@ -144,7 +162,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # One spelling per address, so the unique index is also case-insensitive.
         self.email = self.email.strip().lower()
+        # A verification is for one address: a new address has to be verified again.
+        if self._loaded_email is not None and self._loaded_email != self.email:
+            self.email_verified_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "email_verified_at"}
         super().save(*args, **kwargs)
+        self._loaded_email = self.email
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

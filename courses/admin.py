@@ -204,6 +204,7 @@ class OfferingAdmin(InstitutionListFilterMixin, InstitutionScopedAdmin):
                     ("enrollment_opens_at", "enrollment_closes_at"),
                     "drop_deadline",
                     "requires_approval",
+                    ("promote_by_offer", "offer_claim_hours"),
                 ]
             },
         ),

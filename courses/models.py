@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -351,6 +351,20 @@ class Offering(models.Model):
         _("open to other institutions' learners"), default=True
     )
     requires_approval = models.BooleanField(_("requires approval"), default=False)
+    promote_by_offer = models.BooleanField(
+        _("offer freed seats"),
+        default=False,
+        help_text=_(
+            "When a seat frees, offer it to the first on the waitlist to accept within the claim "
+            "window, instead of enrolling them at once."
+        ),
+    )
+    offer_claim_hours = models.PositiveSmallIntegerField(
+        _("claim window (hours)"),
+        default=48,
+        help_text=_("How long a learner offered a freed seat has to accept it."),
+    )
+    last_queue_number = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -402,6 +416,11 @@ class Offering(models.Model):
                 violation_error_message=_("Capacity and counts cannot be negative."),
             ),
             models.CheckConstraint(
+                condition=Q(offer_claim_hours__gte=1) & Q(offer_claim_hours__lte=720),
+                name="offering_claim_window_range",
+                violation_error_message=_("The claim window must be between 1 and 720 hours."),
+            ),
+            models.CheckConstraint(
                 condition=Q(open_to_students=True)
                 | Q(open_to_employees=True)
                 | Q(open_to_government=True)
@@ -423,6 +442,19 @@ class Offering(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.code}-{self.section} {self.term.code}"
+
+    # Kept by the enrollment services with UPDATEs under the row lock; a save() of a copy read
+    # earlier (an admin form, a seed) must never write them back.
+    COUNTERS = frozenset({"seats_taken", "waitlist_length", "last_queue_number"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COUNTERS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -60,6 +60,7 @@ def course_detail(request: HttpRequest, institution: str, code: str) -> HttpResp
         "courses/course_detail.html",
         {
             "course": course,
+            "offerings": offerings,
             "current_offerings": [o for o in offerings if o.ends_on >= today],
             "past_offerings": [o for o in offerings if o.ends_on < today],
             "now": timezone.now(),

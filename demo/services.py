@@ -24,6 +24,7 @@ class SeedReport:
     programs: int = 0
     courses: int = 0
     offerings: int = 0
+    enrollments: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -94,6 +95,7 @@ MODES = [
 
 
 def _user(email: str, *, password: str, **fields: Any) -> User:
+    fields.setdefault("email_verified_at", timezone.now())
     user, _ = User.objects.update_or_create(email=email, defaults=fields)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -212,9 +214,67 @@ def seed_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> Se
             display_name=name,
             learner_type=learner_type,
             home_institution=Institution.objects.get(code=code),
+            email_verified_at=now,
         )
         report.logins.append((learner.email, f"learner ({learner.get_learner_type_display()})"))
+    report.enrollments = _seed_enrollments(password=password, now=now)
     return report
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "强", "丽", "军", "欣"]
+
+
+def _seed_enrollments(*, password: str, now: datetime) -> int:
+    """Learners in two open offerings: one half full, one full with a waitlist.
+
+    Goes through the enrollment services like any learner would. Skipped for an offering that
+    already has enrollments, so running the seed again adds nothing.
+    """
+    from enrollment.models import Enrollment
+    from enrollment.services import enrollment_create
+
+    cqjtu = Institution.objects.get(code="CQJTU")
+    learners = [
+        _user(
+            f"learner{n:02d}@yuchuang.local",
+            password=password,
+            display_name=SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[(n * 7) % 15],
+            learner_type=User.LearnerType.STUDENT,
+            home_institution=cqjtu,
+            member_number=f"2025{n:04d}",
+            sex=("female", "male", "")[n % 3],
+            sex_consent=n % 3 != 2,
+            email_verified_at=now,
+        )
+        for n in range(1, 41)
+    ]
+    student = User.objects.get(email="student@yuchuang.local")
+    open_now = (
+        Offering.objects.open_for_enrollment(now)
+        .filter(open_to_students=True, open_to_other_institutions=True, requires_approval=False)
+        .filter(course__prerequisites__isnull=True)
+        .select_related("course")
+        .order_by("course__institution__code", "course__code")
+    )
+    half_full = open_now.filter(course__institution=cqjtu).first()
+    crowded = (
+        open_now.filter(waitlist_capacity__gte=5, capacity__lte=30)
+        .exclude(course__institution=cqjtu)
+        .first()
+    )
+    made = 0
+    for offering, crowd, then_student in ((half_full, 12, True), (crowded, None, True)):
+        if offering is None or Enrollment.objects.filter(offering=offering).exists():
+            continue
+        count = crowd if crowd is not None else offering.capacity + 2
+        for learner in learners[:count]:
+            enrollment_create(learner=learner, offering=offering, actor=learner)
+            made += 1
+        if then_student:
+            enrollment_create(learner=student, offering=offering, actor=student)
+            made += 1
+    return made
 
 
 def _offering(

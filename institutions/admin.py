@@ -39,6 +39,7 @@ class InstitutionAdmin(InstitutionScopedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["code", "kind", "project_output", "is_active"]}),
+        (_("Enrollment"), {"fields": ["max_enrollments_per_term"]}),
         (
             _("Names"),
             {"fields": [("name_zh", "name_en"), ("short_name_zh", "short_name_en")]},

@@ -48,6 +48,15 @@ class Institution(models.Model):
         _("project output"), choices=Output.choices, default=Output.EDUCATION
     )
     is_active = models.BooleanField(_("active"), default=True)
+    max_enrollments_per_term = models.PositiveSmallIntegerField(
+        _("enrollments per learner per term"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many live enrollments (including waitlists) one learner may hold in one term "
+            "of this institution. Empty means no limit."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import Course, Offering, Program, Term, Topic
+from enrollment.models import Enrollment
 from institutions.models import Institution, StaffMembership
 
 
@@ -31,6 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"用户{n}")
     learner_type = User.LearnerType.STUDENT
     password = factory.django.Password("pw-for-tests")
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class StaffMembershipFactory(factory.django.DjangoModelFactory):
@@ -116,3 +118,14 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     enrollment_closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
     drop_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=40))
     status = Offering.Status.PUBLISHED
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    """A bare row for read-side tests; state changes go through enrollment.services."""
+
+    class Meta:
+        model = Enrollment
+
+    learner = factory.SubFactory(UserFactory)
+    offering = factory.SubFactory(OfferingFactory)
+    status = Enrollment.Status.ENROLLED

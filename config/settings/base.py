@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "institutions",
     "accounts",
     "courses",
+    "notifications",
     "enrollment",
     "demo",
 ]
@@ -90,7 +91,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "courses:home"  # after log-in without `next`: see accounts.views.LoginView
+# Log-in throttling counts failures per client address. Behind a reverse proxy, name the
+# request.META key holding the client's address as the proxy sets it, e.g. HTTP_X_REAL_IP.
+CLIENT_IP_HEADER = env("DJANGO_CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
 # Languages: Simplified Chinese first, English second. Unprefixed URLs are Chinese; /en/ English.
 LANGUAGE_CODE = "zh-hans"

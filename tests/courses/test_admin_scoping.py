@@ -161,6 +161,7 @@ def offering_post(**fields: Any) -> dict[str, Any]:
         "drop_deadline_1": "18:00:00",
         "open_to_students": "on",
         "open_to_other_institutions": "on",
+        "offer_claim_hours": "48",
     }
     return data
 

@@ -193,11 +193,9 @@ def test_every_page_links_to_itself_in_the_other_language(client, catalog_data):
 
 
 def test_course_page_shows_offerings_seats_and_audience(client, catalog_data):
-    offering = catalog_data["its"].offerings.get()
-    offering.seats_taken = 12
-    offering.open_to_public = True
-    offering.open_to_other_institutions = False
-    offering.save()
+    catalog_data["its"].offerings.update(
+        seats_taken=12, open_to_public=True, open_to_other_institutions=False
+    )
     with translation.override("en"):
         page = client.get("/en/courses/CQJTU/ITS201/").content.decode()
     assert "18 of 30" in page
@@ -216,10 +214,7 @@ def test_drafts_are_shown_to_the_owners_staff_only(client, login, make_staff, ca
 
 
 def test_full_offering_shows_waitlist(client, catalog_data):
-    offering = catalog_data["its"].offerings.get()
-    offering.seats_taken = offering.capacity
-    offering.waitlist_length = 4
-    offering.save()
+    catalog_data["its"].offerings.update(seats_taken=30, waitlist_length=4)
     page = client.get("/en/courses/CQJTU/ITS201/").content.decode()
     assert "Full" in page
     assert "6 waitlist places left" in page

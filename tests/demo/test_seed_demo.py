@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from courses.models import Course, Offering, Program, Term
 from demo.services import seed_demo, terms_around
+from enrollment.models import Enrollment, EnrollmentEvent
 from institutions.models import Institution, StaffMembership
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,17 @@ OWNERS = {
 def counts() -> tuple[int, ...]:
     return tuple(
         model.objects.count()
-        for model in (Institution, Program, Course, Term, Offering, User, StaffMembership)
+        for model in (
+            Institution,
+            Program,
+            Course,
+            Term,
+            Offering,
+            User,
+            StaffMembership,
+            Enrollment,
+            EnrollmentEvent,
+        )
     )
 
 
@@ -47,6 +58,10 @@ def test_seed_loads_the_seven_owners_and_their_catalog():
     assert Offering.objects.open_for_enrollment().count() > 10
     for offering in Offering.objects.select_related("course", "term"):
         offering.full_clean()  # every seeded row passes the same validation as the admin
+    student = User.objects.get(email="student@yuchuang.local")
+    assert set(student.enrollments.values_list("status", flat=True)) == {"enrolled", "waitlisted"}
+    crowded = student.enrollments.get(status="waitlisted").offering
+    assert crowded.seats_taken == crowded.capacity
 
 
 def test_seed_is_idempotent():

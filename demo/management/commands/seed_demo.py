@@ -23,7 +23,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {report.institutions} institutions, {report.programs} programs,"
-                f" {report.courses} courses, {report.offerings} offerings."
+                f" {report.courses} courses, {report.offerings} offerings,"
+                f" {report.enrollments} new enrollments."
             )
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

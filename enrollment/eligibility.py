@@ -1,0 +1,85 @@
+"""The rules a new enrollment must pass, checked under the offering's lock before any write."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import pgettext
+
+from courses.models import Course, Offering, Prerequisite
+
+from .exceptions import RuleViolation
+from .models import LIVE, Enrollment, Status
+
+ALREADY: dict[str, str] = {
+    Status.ENROLLED: "already_enrolled",
+    Status.WAITLISTED: "already_waitlisted",
+    Status.PENDING: "already_pending",
+    Status.OFFERED: "already_offered",
+}
+
+
+def check_offering_open(offering: Offering, *, now: datetime, check_window: bool) -> None:
+    if offering.status == Offering.Status.CANCELLED:
+        raise RuleViolation("offering_cancelled")
+    if offering.status != Offering.Status.PUBLISHED:
+        raise RuleViolation("offering_not_published")
+    if not check_window:
+        return
+    if now < offering.enrollment_opens_at:
+        raise RuleViolation(
+            "enrollment_not_open_yet",
+            opens_at=formats.date_format(offering.enrollment_opens_at, "DATETIME_FORMAT"),
+        )
+    if now >= offering.enrollment_closes_at:
+        raise RuleViolation(
+            "enrollment_closed",
+            closes_at=formats.date_format(offering.enrollment_closes_at, "DATETIME_FORMAT"),
+        )
+
+
+def check_learner_may_enroll(
+    *,
+    learner: Any,
+    offering: Offering,
+    existing: Enrollment | None,
+    now: datetime,
+    check_window: bool = True,
+    check_verified: bool = True,
+) -> None:
+    """Raise RuleViolation with a stable code for the first rule that refuses the learner."""
+    check_offering_open(offering, now=now, check_window=check_window)
+    if existing is not None:
+        raise RuleViolation(ALREADY[existing.status])
+    if check_verified and learner.email_verified_at is None:
+        raise RuleViolation("email_not_verified")
+    if learner.learner_type not in offering.audience:
+        raise RuleViolation("audience_not_allowed")
+    institution = offering.course.institution
+    if not offering.open_to_other_institutions and learner.home_institution_id != institution.pk:
+        raise RuleViolation("other_institution_not_allowed")
+    missing = missing_prerequisites(learner=learner, course=offering.course)
+    if missing:
+        separator = pgettext("separator between items of a list", ", ")
+        titles = separator.join(str(course.title) for course in missing)
+        raise RuleViolation("prerequisites_missing", courses=titles)
+    limit = institution.max_enrollments_per_term
+    if limit is not None:
+        held = Enrollment.objects.filter(
+            learner=learner, status__in=LIVE, offering__term_id=offering.term_id
+        ).count()
+        if held >= limit:
+            raise RuleViolation("term_limit_reached", limit=limit)
+
+
+def missing_prerequisites(*, learner: Any, course: Course) -> list[Course]:
+    """Required courses the learner has not completed, in one query."""
+    completed = Enrollment.objects.filter(learner=learner, status=Status.COMPLETED).values(
+        "offering__course_id"
+    )
+    return [
+        link.required_course
+        for link in Prerequisite.objects.filter(course=course)
+        .exclude(required_course_id__in=completed)
+        .select_related("required_course")
+    ]

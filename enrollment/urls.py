@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("me/learning/", views.my_learning, name="mine"),
+    path("enroll/<str:offering>/", views.enroll, name="enroll"),
+    path("enrollments/<str:enrollment>/<str:action>/", views.learner_action, name="learner_action"),
+    path("staff/offerings/", views.staff_offerings, name="staff_offerings"),
+    path("staff/offerings/<str:offering>/", views.roster, name="roster"),
+    path("staff/offerings/<str:offering>/results/", views.staff_complete, name="complete"),
+    path("staff/offerings/<str:offering>/capacity/", views.staff_capacity, name="capacity"),
+    path("staff/offerings/<str:offering>/roster.<str:fmt>", views.roster_export, name="export"),
+    path(
+        "staff/offerings/<str:offering>/<str:enrollment>/<str:action>/",
+        views.staff_action,
+        name="staff_action",
+    ),
+]
