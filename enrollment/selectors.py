@@ -51,6 +51,16 @@ def waitlist(*, offering: Offering) -> QuerySet[Enrollment]:
     return roster(offering=offering, statuses=[Status.WAITLISTED]).order_by("queue_number")
 
 
+def sibling_offerings(*, offering: Offering) -> QuerySet[Offering]:
+    """Other published offerings of the same course: where a learner can be moved."""
+    return (
+        Offering.objects.filter(course_id=offering.course_id, status=Offering.Status.PUBLISHED)
+        .exclude(pk=offering.pk)
+        .select_related("term")
+        .order_by("-term__starts_on", "section")
+    )
+
+
 def managed_offerings(*, user: Any) -> QuerySet[Offering]:
     """Offerings whose roster this user runs: their institutions' catalog, or what they teach."""
     offerings = Offering.objects.all()

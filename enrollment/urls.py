@@ -12,6 +12,12 @@ urlpatterns = [
     path("staff/offerings/<str:offering>/", views.roster, name="roster"),
     path("staff/offerings/<str:offering>/results/", views.staff_complete, name="complete"),
     path("staff/offerings/<str:offering>/capacity/", views.staff_capacity, name="capacity"),
+    path("staff/offerings/<str:offering>/add/", views.staff_enroll, name="staff_enroll"),
+    path(
+        "staff/offerings/<str:offering>/<str:enrollment>/move/",
+        views.staff_move,
+        name="staff_move",
+    ),
     path("staff/offerings/<str:offering>/roster.<str:fmt>", views.roster_export, name="export"),
     path(
         "staff/offerings/<str:offering>/<str:enrollment>/<str:action>/",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from courses.models import Offering
 from institutions.rules import CATALOG_EDITORS, institution_ids, is_superuser
 
@@ -219,6 +220,7 @@ def roster(request: HttpRequest, offering: str) -> HttpResponse:
                 for r in rows
                 if not r.is_live and r.status not in (Status.COMPLETED, Status.NOT_COMPLETED)
             ],
+            "siblings": list(selectors.sibling_offerings(offering=target)),
         },
     )
 
@@ -249,6 +251,63 @@ def staff_action(request: HttpRequest, offering: str, enrollment: str, action: s
             request,
             _("%(name)s: %(status)s.")
             % {"name": changed.learner.get_full_name(), "status": changed.get_status_display()},
+        )
+    return redirect("enrollment:roster", offering=target.public_id)
+
+
+@login_required
+@require_POST
+def staff_enroll(request: HttpRequest, offering: str) -> HttpResponse:
+    """Enroll someone by their email address, outside the window and without approval."""
+    target = _managed_offering(request, offering)
+    email = request.POST.get("email", "").strip()[:254]
+    learner = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    if learner is None:
+        messages.error(
+            request, _("No active account uses the email address %(email)s.") % {"email": email}
+        )
+        return redirect("enrollment:roster", offering=target.public_id)
+    try:
+        enrollment = services.enrollment_create(
+            learner=learner, offering=target, actor=request.user, channel=Channel.WEB
+        )
+    except EnrollmentError as error:
+        messages.error(request, f"{learner.get_full_name()}: {error.message}")
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(status)s.")
+            % {"name": learner.get_full_name(), "status": enrollment.get_status_display()},
+        )
+    return redirect("enrollment:roster", offering=target.public_id)
+
+
+@login_required
+@require_POST
+def staff_move(request: HttpRequest, offering: str, enrollment: str) -> HttpResponse:
+    """Move a learner to another offering of the same course."""
+    target = _managed_offering(request, offering)
+    row = get_object_or_404(Enrollment, public_id=_uuid(enrollment), offering=target)
+    try:
+        destination = Offering.objects.get(public_id=UUID(request.POST.get("to", "")))
+    except (ValueError, Offering.DoesNotExist):
+        messages.error(request, _("Choose one of the listed offerings."))
+        return redirect("enrollment:roster", offering=target.public_id)
+    try:
+        moved = services.enrollment_move(
+            enrollment=row, to_offering=destination, actor=request.user, channel=Channel.WEB
+        )
+    except EnrollmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s moved to %(term)s, section %(section)s.")
+            % {
+                "name": moved.learner.get_full_name(),
+                "term": destination.term.name,
+                "section": destination.section,
+            },
         )
     return redirect("enrollment:roster", offering=target.public_id)
 

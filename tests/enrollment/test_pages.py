@@ -330,3 +330,36 @@ def test_roster_exports(login):
     assert sheet.cell(row=4, column=2).value == "Name"
     assert sheet.max_row == 6
     assert client.get(url("export", offering.public_id, "pdf")).status_code == 404
+
+
+def test_staff_add_a_learner_by_email(login):
+    offering = OfferingFactory(capacity=2)
+    learner = UserFactory(email="li.lei@example.com")
+    client = login(manager_of(offering))
+    response = client.post(url("staff_enroll", offering.public_id), {"email": "LI.LEI@example.com"})
+    assert said(response)[-1].endswith(": Enrolled.")
+    assert learner.enrollments.get().status == Status.ENROLLED
+    before = state()
+    response = client.post(url("staff_enroll", offering.public_id), {"email": "nobody@example.com"})
+    assert said(response)[-1] == "No active account uses the email address nobody@example.com."
+    response = client.post(url("staff_enroll", offering.public_id), {"email": "li.lei@example.com"})
+    assert said(response)[-1].endswith("You are already enrolled in this offering.")
+    assert state() == before
+
+
+def test_staff_move_a_learner(login):
+    source = OfferingFactory(capacity=2)
+    target = OfferingFactory(course=source.course, capacity=2)
+    row = enroll(source)
+    client = login(manager_of(source))
+    page = client.get(url("roster", source.public_id)).content.decode()
+    assert str(target.public_id) in page
+    before = state()
+    for bad in ("", "not-a-uuid", str(uuid.uuid4())):
+        response = client.post(url("staff_move", source.public_id, row.public_id), {"to": bad})
+        assert said(response)[-1] == "Choose one of the listed offerings."
+    assert state() == before
+    client.post(url("staff_move", source.public_id, row.public_id), {"to": str(target.public_id)})
+    row.refresh_from_db()
+    assert row.status == Status.WITHDRAWN
+    assert target.enrollments.get().learner == row.learner
