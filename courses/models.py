@@ -236,6 +236,7 @@ class Term(models.Model):
     """A teaching period of one institution. Terms of different institutions that share a code
     (e.g. 2026-autumn) are the same period in the catalog's term filter."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     institution = models.ForeignKey(
         Institution,
         on_delete=models.PROTECT,

@@ -1,0 +1,143 @@
+"""Catalog endpoints: public reads (partners need catalog:read), staff writes by role."""
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from rest_framework import mixins, viewsets
+from rest_framework.permissions import AllowAny
+
+from api.idempotency import IdempotentMixin
+from api.permissions import TokenScopes
+from api.views import CatalogViewSet
+from institutions.models import Institution
+
+from ..models import Course, Offering, Program, Term
+from ..rules import COURSE, OFFERING, PROGRAM, PUBLIC_OFFERING_STATUSES, TERM
+from . import filters, serializers
+
+
+class InstitutionViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The seven sub-project owners. Looked up by code, e.g. CQJTU."""
+
+    queryset = Institution.objects.filter(is_active=True)
+    serializer_class = serializers.InstitutionSerializer
+    permission_classes = [AllowAny, TokenScopes]
+    required_scopes = {"list": ["catalog:read"], "retrieve": ["catalog:read"]}
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9_.-]+"
+    filterset_class = filters.InstitutionFilter
+    search_fields = ["code", "name_zh", "name_en"]
+    ordering_fields = ["code", "updated_at"]
+    ordering = ["code"]
+
+
+class ProgramViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    CatalogViewSet,
+):
+    serializer_class = serializers.ProgramSerializer
+    rule = PROGRAM
+    public = Q(is_active=True, institution__is_active=True)
+    filterset_class = filters.ProgramFilter
+    search_fields = ["code", "name_zh", "name_en"]
+    ordering_fields = ["code", "updated_at"]
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return self.visible(Program.objects.select_related("institution"))
+
+    def perform_create(self, serializer: Any) -> None:
+        self.check_may_create_under(Program(institution=serializer.validated_data["institution"]))
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "institution" in serializer.validated_data:
+            self.check_may_create_under(
+                Program(institution=serializer.validated_data["institution"])
+            )
+        serializer.save()
+
+
+class CourseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    CatalogViewSet,
+):
+    serializer_class = serializers.CourseSerializer
+    rule = COURSE
+    public = Q(is_active=True, institution__is_active=True)
+    filterset_class = filters.CourseFilter
+    search_fields = ["code", "title_zh", "title_en"]
+    ordering_fields = ["code", "updated_at"]
+
+    def get_queryset(self) -> QuerySet[Course]:
+        return self.visible(
+            Course.objects.select_related("institution").prefetch_related(
+                Prefetch("topics"),
+                Prefetch("programs"),
+                Prefetch("prerequisites"),
+            )
+        ).distinct()
+
+    def perform_create(self, serializer: Any) -> None:
+        self.check_may_create_under(Course(institution=serializer.validated_data["institution"]))
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "institution" in serializer.validated_data:
+            self.check_may_create_under(
+                Course(institution=serializer.validated_data["institution"])
+            )
+        serializer.save()
+
+
+class TermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet):
+    serializer_class = serializers.TermSerializer
+    rule = TERM
+    public = Q(institution__is_active=True)
+    filterset_class = filters.TermFilter
+    ordering_fields = ["starts_on", "code"]
+    ordering = ["-starts_on", "id"]
+
+    def get_queryset(self) -> QuerySet[Term]:
+        return self.visible(Term.objects.select_related("institution"))
+
+
+class OfferingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    CatalogViewSet,
+):
+    """Offerings with their seats. Capacity changes and cancelling are actions of their own
+    (POST /offerings/{id}/capacity/, /cancel/): they move learners."""
+
+    rule = OFFERING
+    public = Q(status__in=PUBLIC_OFFERING_STATUSES, course__is_active=True)
+    filterset_class = filters.OfferingFilter
+    search_fields = ["course__code", "course__title_zh", "course__title_en"]
+    ordering_fields = ["starts_on", "enrollment_opens_at", "updated_at"]
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.OfferingWriteSerializer
+        return serializers.OfferingSerializer
+
+    def get_queryset(self) -> QuerySet[Offering]:
+        return self.visible(Offering.objects.select_related("course__institution", "term"))
+
+    def perform_create(self, serializer: Any) -> None:
+        self.check_may_create_under(Offering(course=serializer.validated_data["course"]))
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "course" in serializer.validated_data:
+            self.check_may_create_under(Offering(course=serializer.validated_data["course"]))
+        serializer.save()
