@@ -7,6 +7,8 @@ from api.errors import not_found_json
 
 urlpatterns = [
     path("", include("courses.api.urls")),
+    path("", include("enrollment.api.urls")),
+    path("", include("partners.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),

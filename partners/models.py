@@ -13,7 +13,7 @@ from institutions.models import Institution, code_validator
 SCOPES = {
     "catalog:read": _("Read the catalog: institutions, programs, courses, terms, offerings"),
     "enrollments:read": _("Read your organisation's learners' enrollments"),
-    "enrollments:write": _("Enroll, withdraw and record results for your organisation's learners"),
+    "enrollments:write": _("Enroll and withdraw your organisation's learners"),
     "learners:write": _("Register and update your organisation's learners"),
     "webhooks:manage": _("Manage your webhook endpoints"),
     "reports:read": _("Read the project's indicator reports"),
