@@ -52,6 +52,23 @@ class CatalogViewSet(IdempotentMixin, viewsets.GenericViewSet):
             return queryset.filter(self.public | self.rule.visible(user))
         return queryset.filter(self.public)
 
+    # The field naming the row's owner (or the way to it), e.g. "institution" or "course".
+    owner_field = "institution"
+
     def check_may_create_under(self, obj: Model) -> None:
         if not self.rule.can_change(self.request.user, obj):
             raise PermissionDenied(_("You cannot add to this institution's catalog."))
+
+    def _check_owner(self, serializer: Any) -> None:
+        owner = serializer.validated_data.get(self.owner_field)
+        if owner is not None:
+            model = serializer.Meta.model
+            self.check_may_create_under(model(**{self.owner_field: owner}))
+
+    def perform_create(self, serializer: Any) -> None:
+        self._check_owner(serializer)
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        self._check_owner(serializer)
+        serializer.save()

@@ -34,11 +34,11 @@ class InstitutionViewSet(
 
 
 class ProgramViewSet(
+    CatalogViewSet,  # first: its perform_create/update check the owner
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    CatalogViewSet,
 ):
     serializer_class = serializers.ProgramSerializer
     rule = PROGRAM
@@ -50,24 +50,13 @@ class ProgramViewSet(
     def get_queryset(self) -> QuerySet[Program]:
         return self.visible(Program.objects.select_related("institution"))
 
-    def perform_create(self, serializer: Any) -> None:
-        self.check_may_create_under(Program(institution=serializer.validated_data["institution"]))
-        serializer.save()
-
-    def perform_update(self, serializer: Any) -> None:
-        if "institution" in serializer.validated_data:
-            self.check_may_create_under(
-                Program(institution=serializer.validated_data["institution"])
-            )
-        serializer.save()
-
 
 class CourseViewSet(
+    CatalogViewSet,  # first: its perform_create/update check the owner
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    CatalogViewSet,
 ):
     serializer_class = serializers.CourseSerializer
     rule = COURSE
@@ -85,19 +74,8 @@ class CourseViewSet(
             )
         ).distinct()
 
-    def perform_create(self, serializer: Any) -> None:
-        self.check_may_create_under(Course(institution=serializer.validated_data["institution"]))
-        serializer.save()
 
-    def perform_update(self, serializer: Any) -> None:
-        if "institution" in serializer.validated_data:
-            self.check_may_create_under(
-                Course(institution=serializer.validated_data["institution"])
-            )
-        serializer.save()
-
-
-class TermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet):
+class TermViewSet(CatalogViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = serializers.TermSerializer
     rule = TERM
     public = Q(institution__is_active=True)
@@ -110,16 +88,17 @@ class TermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewS
 
 
 class OfferingViewSet(
+    CatalogViewSet,  # first: its perform_create/update check the owner
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    CatalogViewSet,
 ):
     """Offerings with their seats. Capacity changes and cancelling are actions of their own
     (POST /offerings/{id}/capacity/, /cancel/): they move learners."""
 
     rule = OFFERING
+    owner_field = "course"
     public = Q(status__in=PUBLIC_OFFERING_STATUSES, course__is_active=True)
     filterset_class = filters.OfferingFilter
     search_fields = ["course__code", "course__title_zh", "course__title_en"]
@@ -132,12 +111,3 @@ class OfferingViewSet(
 
     def get_queryset(self) -> QuerySet[Offering]:
         return self.visible(Offering.objects.select_related("course__institution", "term"))
-
-    def perform_create(self, serializer: Any) -> None:
-        self.check_may_create_under(Offering(course=serializer.validated_data["course"]))
-        serializer.save()
-
-    def perform_update(self, serializer: Any) -> None:
-        if "course" in serializer.validated_data:
-            self.check_may_create_under(Offering(course=serializer.validated_data["course"]))
-        serializer.save()

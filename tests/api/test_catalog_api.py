@@ -188,3 +188,36 @@ def test_schema_and_docs_are_served_locally(api):
     docs = api.get("/api/v1/docs/").content.decode()
     assert "http://" not in docs.replace("http://testserver", "")
     assert "https://" not in docs
+
+
+def test_staff_create_offering_for_own_course_only(as_user):
+    course = CourseFactory()
+    term = TermFactory(institution=course.institution)
+    other = CourseFactory()
+    client = as_user(manager(course.institution))
+    data = {
+        "course": str(course.public_id),
+        "term": str(term.public_id),
+        "section": "09",
+        "starts_on": "2027-03-02",
+        "ends_on": "2027-06-20",
+        "capacity": 40,
+        "enrollment_opens_at": "2027-01-10T10:00:00+08:00",
+        "enrollment_closes_at": "2027-02-20T18:00:00+08:00",
+        "drop_deadline": "2027-03-15T18:00:00+08:00",
+        "audience": ["student", "public"],
+    }
+    created = client.post("/api/v1/offerings/", data, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["audience"] == ["student", "public"]
+    assert created.json()["status"] == "draft"
+    refused = client.post(
+        "/api/v1/offerings/", {**data, "course": str(other.public_id)}, format="json"
+    )
+    assert refused.status_code == 403
+    backwards = client.post(
+        "/api/v1/offerings/", {**data, "section": "10", "ends_on": "2027-01-01"}, format="json"
+    )
+    assert backwards.status_code == 400
+    assert backwards.json()["error"]["code"] == "invalid"
+    assert Offering.objects.filter(course=course).count() == 1
