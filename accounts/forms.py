@@ -250,6 +250,14 @@ class LearnerPasswordResetForm(PasswordResetForm):
 
     request: HttpRequest | None = None
 
+    def get_users(self, email: str) -> Any:
+        """Active people with this address, including those a partner registered who never
+        set a password (Django's form skips them, so an expired invitation could not be
+        renewed). Partner service accounts never log in and are left out."""
+        return User.objects.filter(
+            email__iexact=email.strip(), is_active=True, partner_organisation__isnull=True
+        )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.request = kwargs.get("request")
         super().save(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -177,9 +177,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        # The person proved they own the mailbox: earlier wrong guesses no longer lock them out.
+        # The person proved they own the mailbox: earlier wrong guesses no longer lock them out,
+        # and the address counts as verified (an invitation link is a password reset link).
         if self.user is not None:
             throttling.login_unlock(email=self.user.email)
+            if self.user.email_verified_at is None:
+                User.objects.filter(pk=self.user.pk, email_verified_at__isnull=True).update(
+                    email_verified_at=timezone.now()
+                )
         return response
 
 

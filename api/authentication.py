@@ -21,6 +21,9 @@ class BearerTokenAuthentication(OAuth2Authentication):
             raise exceptions.AuthenticationFailed(_("The access token is invalid or expired."))
         user, token = result
         client = getattr(token.application, "partner_client", None)
+        if user is None and client is not None:
+            # Client-credentials tokens carry no user: the client's organisation acts.
+            user = client.organisation.service_user
         organisation = getattr(user, "partner_organisation", None)
         if (
             user is None

@@ -28,8 +28,10 @@ MAX_KEY_LENGTH = 200
 def _client(request: HttpRequest) -> str | None:
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
     if authorization.lower().startswith("bearer "):
+        # Tokens are stored hashed (RFC 9700 settings): look them up by their checksum.
+        checksum = hashlib.sha256(authorization[7:].strip().encode()).hexdigest()
         token = (
-            AccessToken.objects.filter(token=authorization[7:].strip())
+            AccessToken.objects.filter(token_checksum=checksum)
             .values_list("application_id", flat=True)
             .first()
         )

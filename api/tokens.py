@@ -4,7 +4,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views
 
 from .errors import error_body
@@ -25,6 +27,7 @@ def _over_limit(request: HttpRequest) -> int | None:
     return None
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # clients authenticate with their secret
 class Throttled:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = _over_limit(request)

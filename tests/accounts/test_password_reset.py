@@ -141,3 +141,21 @@ def test_password_change_keeps_the_user_logged_in(client: Any) -> None:
 def test_password_change_needs_a_login(client: Any) -> None:
     response = client.get(url("password_change"))
     assert response["Location"].startswith(url("login"))
+
+
+def test_invited_learner_without_a_password_can_ask_for_a_new_link(client, deliver):
+    from accounts.models import User
+
+    invited = User.objects.create_user("invited@example.com", None, email_verified_at=None)
+    assert not invited.has_usable_password()
+    with deliver():
+        client.post("/en/accounts/password/reset/", {"email": "Invited@example.com"})
+    assert len(mail.outbox) == 1
+    form = client.get(link_in(mail.outbox[0]), follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "A-long-new-password-1", "new_password2": "A-long-new-password-1"},
+    )
+    invited.refresh_from_db()
+    assert invited.has_usable_password()
+    assert invited.email_verified_at is not None  # the link proved the mailbox

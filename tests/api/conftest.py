@@ -1,12 +1,11 @@
 """API test helpers: clients for every kind of caller."""
 
+import base64
+from urllib.parse import urlencode
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
-from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
 from partners.models import SCOPES, PartnerOrganisation
@@ -46,18 +45,21 @@ def as_partner(make_partner: Any) -> Callable[..., APIClient]:
     """A client calling with a bearer token of a partner's application, with these scopes."""
 
     def make(scopes: list[str] | None = None, organisation: Any = None) -> APIClient:
+        """The token comes from the real token endpoint, as an integrator's would."""
         organisation = organisation or make_partner()
         scopes = list(SCOPES) if scopes is None else scopes
-        client, _ = partner_client_create(organisation=organisation, name="HR", scopes=scopes)
-        token = AccessToken.objects.create(
-            user=organisation.service_user,
-            application=client.application,
-            token=f"token-{client.pk}-{timezone.now().timestamp()}",
-            expires=timezone.now() + timedelta(hours=1),
-            scope=" ".join(scopes),
+        client, secret = partner_client_create(organisation=organisation, name="HR", scopes=scopes)
+        response = APIClient().post(
+            "/o/token/",
+            urlencode({"grant_type": "client_credentials", "scope": " ".join(scopes)}),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION="Basic "
+            + base64.b64encode(f"{client.application.client_id}:{secret}".encode()).decode(),
         )
+        assert response.status_code == 200, response.content
+        token = response.json()["access_token"]
         api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         api.organisation = organisation  # type: ignore[attr-defined]
         return api
 
