@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -74,7 +75,12 @@ class IdempotentMixin:
         if client is None or len(key) > MAX_KEY_LENGTH:
             # Anonymous callers have nothing to key on; let the view answer (it will say 401).
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        digest = _digest(request)
+        try:
+            digest = _digest(request)
+        except RequestDataTooBig:
+            return JsonResponse(
+                error_body("too_large", _("The request body is too large.")), status=413
+            )
         cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
         with transaction.atomic():
             IdempotencyRecord.objects.filter(client=client, key=key, created_at__lt=cutoff).delete()

@@ -8,7 +8,7 @@ from api.tokens import RevokeTokenView, TokenView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include(("config.api_urls", "api"), namespace="v1")),
+    path("", include("config.api_root_urls")),
     path("o/token/", TokenView.as_view(), name="oauth2_token"),
     path("o/revoke_token/", RevokeTokenView.as_view(), name="oauth2_revoke_token"),
 ]
@@ -31,7 +31,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     """Unknown /api/ paths answer in the API's error shape; pages get the HTML page."""
     from django.views.defaults import page_not_found
 
-    if request.path_info.startswith("/api/") or request.path_info.startswith("/o/"):
+    if request.path_info.startswith("/o/"):
         from api.errors import not_found_json
 
         return not_found_json(request, exception)

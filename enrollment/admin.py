@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from courses.admin import OfferingAdmin as CatalogOfferingAdmin
 from courses.models import Offering
 from institutions.admin_scoping import InstitutionScopedAdmin
-from institutions.rules import InstitutionRule
+from institutions.rules import InstitutionRule, is_superuser
 
 from . import services
 from .exceptions import EnrollmentError
-from .models import Channel, Enrollment, EnrollmentEvent
+from .models import Channel, Enrollment, EnrollmentBatch, EnrollmentEvent
 
 ENROLLMENT = InstitutionRule("offering__course__institution")
 
@@ -143,3 +143,45 @@ class OfferingAdmin(CatalogOfferingAdmin):
                 )
             except EnrollmentError as error:
                 self.message_user(request, f"{offering}: {error.message}", level=messages.ERROR)
+
+
+@admin.register(EnrollmentBatch)
+class EnrollmentBatchAdmin(admin.ModelAdmin):
+    """Bulk jobs, for the project office to follow: read-only (they are made by staff pages
+    and the API, and their rows are read there)."""
+
+    list_display = [
+        "public_id",
+        "owner_user",
+        "owner_partner",
+        "channel",
+        "dry_run",
+        "status",
+        "total",
+        "succeeded",
+        "failed",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "dry_run", "channel"]
+    search_fields = ["public_id", "owner_user__email", "owner_partner__code", "source_name"]
+    list_select_related = ["owner_user", "owner_partner"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in EnrollmentBatch._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_superuser(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -245,4 +245,162 @@ class EnrollmentEvent(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-__all__ = ["LIVE", "SEAT_HOLDING", "TRANSITIONS", "Channel", "Enrollment", "EnrollmentEvent"]
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BatchAction(models.TextChoices):
+    ENROLL = "enroll", _("Enroll")
+    WITHDRAW = "withdraw", _("Withdraw")
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("OK")
+    ERROR = "error", _("Error")
+
+
+class EnrollmentBatch(models.Model):
+    """A bulk enrollment job: rows of (learner, offering, action) applied one by one in the
+    background, or only checked (`dry_run`). Owned by the staff user who sent it, or by the
+    partner organisation whose system did (then its service account is the actor).
+
+    The counters are refreshed from the rows while the job runs (every 100 rows) and at its end.
+    """
+
+    Status = BatchStatus
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrollment_batches",
+        verbose_name=_("owner"),
+    )
+    owner_partner = models.ForeignKey(
+        "partners.PartnerOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrollment_batches",
+        verbose_name=_("partner organisation"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    source_name = models.CharField(_("file name"), max_length=200, blank=True)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    succeeded = models.PositiveIntegerField(_("succeeded"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    applied_as = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="preview",
+        verbose_name=_("applied as"),
+        help_text=_("For a dry run: the batch that applied its rows."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrollment batch")
+        verbose_name_plural = _("enrollment batches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=False, owner_partner__isnull=True)
+                | Q(owner_user__isnull=True, owner_partner__isnull=False),
+                name="enrollment_batch_one_owner",
+                violation_error_message=_("A batch belongs to a user or to a partner, not both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BatchStatus.values),
+                name="enrollment_batch_status_valid",
+                violation_error_message=_("Unknown batch status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(processed__lte=models.F("total"))
+                & Q(processed=models.F("succeeded") + models.F("failed")),
+                name="enrollment_batch_counts_add_up",
+                violation_error_message=_("Processed rows are those that succeeded or failed."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
+
+class BatchRow(models.Model):
+    """One line of a batch as it was sent, and what came of it (empty outcome: not yet run)."""
+
+    batch = models.ForeignKey(
+        EnrollmentBatch, on_delete=models.CASCADE, related_name="rows", verbose_name=_("batch")
+    )
+    line = models.PositiveIntegerField(_("line"))
+    learner = models.CharField(_("learner"), max_length=254)
+    offering = models.CharField(_("offering"), max_length=64)
+    action = models.CharField(_("action"), max_length=20)
+    outcome = models.CharField(_("outcome"), max_length=5, choices=Outcome.choices, blank=True)
+    code = models.CharField(_("code"), max_length=50, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    status = models.CharField(
+        _("enrollment status"),
+        max_length=20,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("After the row: the enrollment's state (in a dry run, what it would be)."),
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enrollment"),
+    )
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch row")
+        verbose_name_plural = _("batch rows")
+        ordering = ["batch", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line"], name="batch_row_line_unique"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", *Outcome.values]),
+                name="batch_row_outcome_valid",
+                violation_error_message=_("Unknown row outcome."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.line} {self.outcome or '…'}"
+
+
+__all__ = [
+    "LIVE",
+    "SEAT_HOLDING",
+    "TRANSITIONS",
+    "BatchRow",
+    "Channel",
+    "Enrollment",
+    "EnrollmentBatch",
+    "EnrollmentEvent",
+]

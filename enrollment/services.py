@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Offering
 from notifications.services import publish, publish_each
+from partners.models import PartnerOrganisation
+from partners.selectors import partner_owns_learner
 
 from . import locks
 from .eligibility import check_learner_may_enroll
@@ -189,27 +191,43 @@ def _locked_enrollment(enrollment: Enrollment | int) -> tuple[Enrollment, Offeri
 # --- learners ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def enrollment_create(
+def _placement(offering: Offering, *, staff: bool) -> str:
+    """Where a new enrollment goes: a seat if one is free and nobody waits, else the line.
+
+    Staff enrolling someone imply approval. Raises offering_full / waitlist_full.
+    """
+    if offering.seats_taken < offering.capacity and offering.waitlist_length == 0:
+        return Status.PENDING if offering.requires_approval and not staff else Status.ENROLLED
+    if offering.waitlist_length < offering.waitlist_capacity:
+        return Status.WAITLISTED
+    if offering.waitlist_capacity == 0:
+        raise RuleViolation("offering_full")
+    raise RuleViolation("waitlist_full")
+
+
+def _check_new_enrollment(
     *,
     learner: Any,
     offering: Offering,
-    actor: Any = None,
-    channel: str = Channel.WEB,
-    reason: str = "",
-) -> Enrollment:
-    """Enroll `learner`: a seat if one is free and nobody waits, else a place in line.
-
-    `actor` is the learner themselves (or None) for self-enrollment. Staff enrolling someone
-    else need the roster permission; for them the enrollment window and email check do not
-    apply and approval is implied. Raises RuleViolation (waitlist_full, audience_not_allowed...)
-    before any write.
-    """
-    now = timezone.now()
+    actor: Any,
+    partner: Any,
+    channel: str,
+    now: datetime,
+) -> str:
+    """Every check of enrollment_create, in its order, without writing: who acts, the rules,
+    then seats and waitlist. Returns the state the new enrollment would start in."""
     on_behalf = actor is not None and actor.pk != learner.pk
-    learner, offering = locks.lock_learner_and_offering(learner.pk, offering.pk)
-    if on_behalf:
-        require_roster_manager(actor, offering)
+    if partner is not None:
+        # A partner acts for its own learners only, under the learner rules (window included);
+        # it vouches for their identity, so no email verification.
+        if not partner_owns_learner(partner, learner):
+            raise NotAllowed("not_allowed")
+        staff, check_verified = False, False
+    else:
+        staff = on_behalf
+        if staff:
+            require_roster_manager(actor, offering)
+        check_verified = not staff and channel in (Channel.WEB, Channel.API)
     existing = Enrollment.objects.filter(
         learner=learner, offering=offering, status__in=LIVE
     ).first()
@@ -218,18 +236,66 @@ def enrollment_create(
         offering=offering,
         existing=existing,
         now=now,
-        check_window=not on_behalf,
-        check_verified=not on_behalf and channel == Channel.WEB,
+        check_window=not staff,
+        check_verified=check_verified,
+    )
+    return _placement(offering, staff=staff)
+
+
+def check_enrollment(
+    *,
+    learner: Any,
+    offering: Offering,
+    actor: Any = None,
+    partner: Any = None,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> str:
+    """Would enrollment_create accept this? The same checks, read-only and without locks.
+
+    Returns the state the enrollment would start in (enrolled, pending or waitlisted), or raises
+    the RuleViolation / NotAllowed that enrollment_create would raise. Seats and waitlist are
+    judged from `offering`'s counters as passed (a caller simulating several rows may advance
+    them); without the lock the answer can be overtaken by other writers, so it is advice.
+    """
+    return _check_new_enrollment(
+        learner=learner,
+        offering=offering,
+        actor=actor,
+        partner=partner,
+        channel=Channel.PARTNER if partner is not None else channel,
+        now=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    learner: Any,
+    offering: Offering,
+    actor: Any = None,
+    channel: str = Channel.WEB,
+    reason: str = "",
+    partner: PartnerOrganisation | None = None,
+) -> Enrollment:
+    """Enroll `learner`: a seat if one is free and nobody waits, else a place in line.
+
+    `actor` is the learner themselves (or None) for self-enrollment. Staff enrolling someone
+    else need the roster permission; for them the enrollment window and email check do not
+    apply and approval is implied. With `partner`, the actor is the partner's service account
+    (by default): the learner must be one of the partner's (checked under the lock), every
+    learner rule applies including the window, the email check does not, and the channel is
+    `partner`. Raises RuleViolation (waitlist_full, audience_not_allowed...) or NotAllowed
+    before any write.
+    """
+    now = timezone.now()
+    if partner is not None:
+        actor, channel = actor or partner.service_user, Channel.PARTNER
+    learner, offering = locks.lock_learner_and_offering(learner.pk, offering.pk)
+    to = _check_new_enrollment(
+        learner=learner, offering=offering, actor=actor, partner=partner, channel=channel, now=now
     )
     enrollment = Enrollment(learner=learner, offering=offering, channel=channel, created_at=now)
-    if offering.seats_taken < offering.capacity and offering.waitlist_length == 0:
-        to = Status.PENDING if offering.requires_approval and not on_behalf else Status.ENROLLED
-    elif offering.waitlist_length < offering.waitlist_capacity:
-        to = Status.WAITLISTED
-    elif offering.waitlist_capacity == 0:
-        raise RuleViolation("offering_full")
-    else:
-        raise RuleViolation("waitlist_full")
     _change(
         enrollment, offering, to, actor=actor or learner, channel=channel, reason=reason, now=now
     )
@@ -323,11 +389,16 @@ def _staff_change(
     channel: str,
     reason: str,
     allowed_from: Iterable[str],
+    partner: Any = None,
     **fields: Any,
 ) -> Enrollment:
     now = timezone.now()
     enrollment, offering = _locked_enrollment(enrollment)
-    require_roster_manager(actor, offering)
+    if partner is not None:
+        if not partner_owns_learner(partner, enrollment.learner):
+            raise NotAllowed("not_allowed")
+    else:
+        require_roster_manager(actor, offering)
     if enrollment.status not in set(allowed_from):
         raise InvalidTransition(
             "invalid_transition", status=Status(enrollment.status).label, action=ACTIONS[to]
@@ -342,11 +413,29 @@ def _staff_change(
 
 @transaction.atomic
 def enrollment_withdraw(
-    *, enrollment: Enrollment | int, actor: Any, channel: str = Channel.WEB, reason: str = ""
+    *,
+    enrollment: Enrollment | int,
+    actor: Any,
+    channel: str = Channel.WEB,
+    reason: str = "",
+    partner: PartnerOrganisation | None = None,
 ) -> Enrollment:
-    """Staff (or a partner) take a learner out of an offering, seat or waitlist."""
+    """Staff (or a partner) take a learner out of an offering, seat or waitlist.
+
+    Staff need the roster permission. With `partner`, the learner must be the partner's instead
+    (checked under the lock), the actor is its service account by default and the channel is
+    `partner`.
+    """
+    if partner is not None:
+        actor, channel = actor or partner.service_user, Channel.PARTNER
     return _staff_change(
-        enrollment, Status.WITHDRAWN, actor=actor, channel=channel, reason=reason, allowed_from=LIVE
+        enrollment,
+        Status.WITHDRAWN,
+        actor=actor,
+        channel=channel,
+        reason=reason,
+        allowed_from=LIVE,
+        partner=partner,
     )
 
 

@@ -1,8 +1,17 @@
-"""Periodic enrollment jobs (the schedule is in config/celery.py). Each is safe to run twice."""
+"""Enrollment jobs: the periodic ones (scheduled in config/celery.py) and bulk batches.
+
+Each is safe to run twice or late.
+"""
+
+import logging
+from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import batches, services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="enrollment.expire_lapsed_offers")
@@ -15,3 +24,29 @@ def expire_lapsed_offers() -> int:
 def close_started_waitlists() -> int:
     """Nobody waits for an offering that has started."""
     return services.close_started_waitlists()
+
+
+@shared_task(bind=True, name="enrollment.run_batch", max_retries=5, acks_late=True)
+def run_enrollment_batch(self: Any, batch_id: int) -> str:
+    """Apply (or check) a bulk enrollment batch by id; rows already done are skipped.
+
+    A lost database connection is retried with backoff (5 s, 10 s ... at most 5 minutes); after
+    the last retry, or on any other error, the batch is marked failed with the error, and the
+    rows done so far stay done.
+    """
+    try:
+        batch = batches.enrollment_batch_run(batch_id=batch_id)
+    except (OperationalError, InterfaceError) as error:
+        if self.request.retries < self.max_retries:
+            if self.request.is_eager:  # in-process (tests, ./dev run): retry here and now
+                retried = self.apply(args=(batch_id,), retries=self.request.retries + 1)
+                return str(retried.get())
+            raise self.retry(exc=error, countdown=min(5 * 2**self.request.retries, 300)) from error
+        logger.exception("enrollment batch %s failed", batch_id)
+        batches.enrollment_batch_fail(batch_id=batch_id, error=str(error))
+        return "failed"
+    except Exception as error:
+        logger.exception("enrollment batch %s failed", batch_id)
+        batches.enrollment_batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
+        return "failed"
+    return batch.status if batch is not None else "missing"

@@ -13,6 +13,9 @@ urlpatterns = [
     path("staff/offerings/<str:offering>/results/", views.staff_complete, name="complete"),
     path("staff/offerings/<str:offering>/capacity/", views.staff_capacity, name="capacity"),
     path("staff/offerings/<str:offering>/add/", views.staff_enroll, name="staff_enroll"),
+    path("staff/offerings/<str:offering>/import/", views.import_upload, name="import"),
+    path("staff/imports/<str:batch>/", views.import_batch, name="import_batch"),
+    path("staff/imports/<str:batch>/apply/", views.import_apply, name="import_apply"),
     path(
         "staff/offerings/<str:offering>/<str:enrollment>/move/",
         views.staff_move,

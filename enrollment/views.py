@@ -5,6 +5,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +17,9 @@ from accounts.models import User
 from courses.models import Offering
 from institutions.rules import CATALOG_EDITORS, institution_ids, is_superuser
 
-from . import exports, selectors, services
+from . import batches, exports, selectors, services
 from .exceptions import EnrollmentError
-from .models import Channel, Enrollment, Status
+from .models import BatchStatus, Channel, Enrollment, EnrollmentBatch, Outcome, Status
 from .permissions import can_manage_roster
 
 
@@ -380,3 +381,104 @@ def roster_export(request: HttpRequest, offering: str, fmt: str) -> HttpResponse
     if fmt == "xlsx":
         return exports.roster_xlsx(target, rows)
     raise Http404
+
+
+# --- bulk import (the same batches as the API's /enrollment-batches/) ---------------------------
+
+IMPORT_ROWS_PER_PAGE = 200
+
+
+def _own_batch(request: HttpRequest, public_id: str) -> EnrollmentBatch:
+    """A batch this user sent; anyone else's is simply not found."""
+    return get_object_or_404(
+        batches.batches_of(user=request.user).select_related("applied_as"),
+        public_id=_uuid(public_id),
+    )
+
+
+@login_required
+def import_upload(request: HttpRequest, offering: str) -> HttpResponse:
+    """Upload a CSV: it is checked as a dry run first, and shown as a preview to apply."""
+    target = _managed_offering(request, offering)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose a CSV file to upload.")
+        else:
+            try:
+                rows = batches.rows_from_csv(upload)
+                preview = batches.enrollment_batch_create(
+                    rows=rows,
+                    actor=request.user,
+                    dry_run=True,
+                    channel=Channel.WEB,
+                    source_name=upload.name or "",
+                )
+            except batches.BatchInputError as problem:
+                error = problem.message
+            except EnrollmentError as problem:
+                error = problem.message
+            else:
+                return redirect("enrollment:import_batch", batch=preview.public_id)
+    recent = batches.batches_of(user=request.user).filter(dry_run=False)[:5]
+    return render(
+        request,
+        "enrollment/import_upload.html",
+        {
+            "offering": target,
+            "course": target.course,
+            "error": error,
+            "recent": recent,
+            "max_rows": batches.MAX_ROWS,
+            "max_megabytes": batches.MAX_FILE_BYTES // (1024 * 1024),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def import_batch(request: HttpRequest, batch: str) -> HttpResponse:
+    """A batch's progress and per-row results; refreshes itself while the job runs."""
+    job = _own_batch(request, batch)
+    rows = job.rows.select_related("enrollment").order_by("line")
+    errors_only = request.GET.get("show") == "errors"
+    if errors_only:
+        rows = rows.filter(outcome=Outcome.ERROR)
+    page = Paginator(rows, IMPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    refs: dict[int, UUID] = {}
+    for row in page:
+        try:
+            refs[row.pk] = UUID(row.offering)
+        except ValueError:
+            continue
+    named = Offering.objects.filter(public_id__in=set(refs.values())).select_related(
+        "course", "term"
+    )
+    names = {o.public_id: o for o in named}
+    return render(
+        request,
+        "enrollment/import_batch.html",
+        {
+            "batch": job,
+            "page": page,
+            "rows": [(row, names.get(refs.get(row.pk))) for row in page],  # type: ignore[arg-type]
+            "errors_only": errors_only,
+            "remaining": job.total - job.processed,
+            "refresh": not job.is_finished,
+            "can_apply": job.dry_run and job.status == BatchStatus.DONE and not job.applied_as_id,
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, batch: str) -> HttpResponse:
+    """Apply a checked preview as a real batch (once: a second click shows the same job)."""
+    preview = _own_batch(request, batch)
+    try:
+        job = batches.enrollment_batch_apply(preview=preview, actor=request.user)
+    except EnrollmentError as error:
+        messages.error(request, error.message)
+        return redirect("enrollment:import_batch", batch=preview.public_id)
+    return redirect("enrollment:import_batch", batch=job.public_id)

@@ -144,6 +144,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_VERSION": "v1",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -207,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_URLCONF": "config.api_root_urls",
+    # Its deploy check reads the whole urlconf (pages too) and trips on i18n_patterns; the
+    # schema is validated with warnings as errors by `./dev lint` and in the tests instead.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -220,6 +225,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 API_MAX_PAGE_SIZE = 100
+# Bulk enrollment uploads are up to 5 MB; the idempotency check reads the whole body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 IDEMPOTENCY_KEY_TTL_HOURS = 48
 
 # Catalog pages show this many courses per page.

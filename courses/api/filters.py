@@ -2,6 +2,7 @@ from typing import Any
 
 import django_filters
 
+from api.filters import UpdatedSinceFilter
 from institutions.models import Institution
 
 from ..models import Course, Offering, Program, Term
@@ -10,7 +11,7 @@ from ..models import Course, Offering, Program, Term
 class SyncFilter(django_filters.FilterSet):
     """`updated_since` (ISO 8601): rows changed at or after that time, for incremental sync."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
 
 class InstitutionFilter(SyncFilter):

@@ -1,9 +1,9 @@
 """API test helpers: clients for every kind of caller."""
 
 import base64
-from urllib.parse import urlencode
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from rest_framework.test import APIClient

@@ -221,3 +221,10 @@ def test_staff_create_offering_for_own_course_only(as_user):
     assert backwards.status_code == 400
     assert backwards.json()["error"]["code"] == "invalid"
     assert Offering.objects.filter(course=course).count() == 1
+
+
+def test_updated_since_takes_any_offset(api):
+    OfferingFactory()
+    response = api.get("/api/v1/offerings/", {"updated_since": "1619-02-03T13:50:17+21:04"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

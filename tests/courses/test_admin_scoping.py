@@ -323,3 +323,8 @@ def test_not_found_page_is_friendly(client):
     response = client.get("/en/courses/NOPE/NOPE/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_batches_are_for_the_project_office_only(world, login, superuser):
+    assert login(world["manager"]).get("/admin/enrollment/enrollmentbatch/").status_code == 403
+    assert login(superuser).get("/admin/enrollment/enrollmentbatch/").status_code == 200
