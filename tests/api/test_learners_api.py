@@ -230,7 +230,7 @@ def test_messages_follow_accept_language(as_partner):
     response = partner.get("/api/v1/learners/NOPE/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 404
     assert response["Content-Language"] == "zh-hans"
-    assert response.json()["error"]["message"] == "未找到。"
+    assert response.json()["error"]["message"] == "资源不存在。"
 
 
 # Lists ----------------------------------------------------------------------------------------

@@ -23,7 +23,11 @@ from tests.factories import InstitutionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CREDENTIALS = re.compile(r"client id (?P<client_id>\S+), secret (?P<secret>[^.\s]+)\.")
+# The admin speaks Chinese by default; the message reads the same in either language.
+CREDENTIALS = re.compile(
+    r"(?:client id|客户端 ID 为) (?P<client_id>[^\s,，]+)[,，] ?"
+    r"(?:secret|密钥为) (?P<secret>[^.\s。]+)[.。]"
+)
 
 
 @pytest.fixture(autouse=True)
