@@ -191,6 +191,26 @@ def _locked_enrollment(enrollment: Enrollment | int) -> tuple[Enrollment, Offeri
 # --- learners ----------------------------------------------------------------------------------
 
 
+def _locked_own_enrollment(enrollment: Enrollment | int, actor: Any) -> tuple[Enrollment, Offering]:
+    """Lock and re-read the enrollment; only its learner may act on it this way."""
+    enrollment, offering = _locked_enrollment(enrollment)
+    if actor is None or actor.pk != enrollment.learner_id:
+        raise NotAllowed("not_your_enrollment")
+    return enrollment, offering
+
+
+def _locked_own_offer(
+    enrollment: Enrollment | int, actor: Any, *, action: str
+) -> tuple[Enrollment, Offering]:
+    """As _locked_own_enrollment, for a seat held for the learner (accept or decline)."""
+    enrollment, offering = _locked_own_enrollment(enrollment, actor)
+    if enrollment.status != Status.OFFERED:
+        raise InvalidTransition(
+            "invalid_transition", status=Status(enrollment.status).label, action=ACTIONS[action]
+        )
+    return enrollment, offering
+
+
 def _placement(offering: Offering, *, staff: bool) -> str:
     """Where a new enrollment goes: a seat if one is free and nobody waits, else the line.
 
@@ -312,9 +332,7 @@ def enrollment_drop(
 ) -> Enrollment:
     """The learner leaves: a seat (before the drop deadline), the waitlist or an offered seat."""
     now = timezone.now()
-    enrollment, offering = _locked_enrollment(enrollment)
-    if actor is None or actor.pk != enrollment.learner_id:
-        raise NotAllowed("not_your_enrollment")
+    enrollment, offering = _locked_own_enrollment(enrollment, actor)
     if enrollment.status in (Status.PENDING, Status.ENROLLED) and now > offering.drop_deadline:
         raise RuleViolation(
             "drop_deadline_passed",
@@ -334,13 +352,7 @@ def enrollment_accept_offer(
 ) -> Enrollment:
     """The learner takes the seat held for them, before the claim deadline."""
     now = timezone.now()
-    enrollment, offering = _locked_enrollment(enrollment)
-    if actor is None or actor.pk != enrollment.learner_id:
-        raise NotAllowed("not_your_enrollment")
-    if enrollment.status != Status.OFFERED:
-        raise InvalidTransition(
-            "invalid_transition", status=Status(enrollment.status).label, action=ACTIONS["accept"]
-        )
+    enrollment, offering = _locked_own_offer(enrollment, actor, action="accept")
     if enrollment.offer_expires_at and enrollment.offer_expires_at <= now:
         raise RuleViolation("offer_expired")
     to = Status.PENDING if offering.requires_approval else Status.ENROLLED
@@ -357,13 +369,7 @@ def enrollment_decline_offer(
 ) -> Enrollment:
     """The learner turns the held seat down; the next in line gets it."""
     now = timezone.now()
-    enrollment, offering = _locked_enrollment(enrollment)
-    if actor is None or actor.pk != enrollment.learner_id:
-        raise NotAllowed("not_your_enrollment")
-    if enrollment.status != Status.OFFERED:
-        raise InvalidTransition(
-            "invalid_transition", status=Status(enrollment.status).label, action=ACTIONS["decline"]
-        )
+    enrollment, offering = _locked_own_offer(enrollment, actor, action="decline")
     _change(
         enrollment,
         offering,
