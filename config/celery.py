@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -10,7 +11,8 @@ app = Celery("yuchuang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic jobs, in code so every deployment runs the same schedule (celery beat).
+# Periodic jobs, in code so every deployment runs the same schedule (celery beat). Each is safe to
+# run twice or late: see the task's docstring.
 app.conf.beat_schedule = {
     "expire-lapsed-offers": {
         "task": "enrollment.expire_lapsed_offers",
@@ -20,4 +22,23 @@ app.conf.beat_schedule = {
         "task": "enrollment.close_started_waitlists",
         "schedule": 3600.0,
     },
+    "warn-expiring-offers": {
+        "task": "enrollment.warn_expiring_offers",
+        "schedule": 900.0,  # 12 hours before the deadline, give or take a quarter of an hour
+    },
+    "remind-starting-courses": {
+        "task": "enrollment.remind_starting_courses",
+        "schedule": crontab(minute=0, hour="9,15"),  # twice, so a missed run costs hours
+    },
+    "daily-digests": {
+        "task": "enrollment.send_daily_digests",
+        "schedule": crontab(minute=5, hour=8),
+    },
+    "sweep-deliveries": {"task": "notifications.sweep", "schedule": 60.0},
+    "sweep-webhooks": {"task": "partners.sweep_webhooks", "schedule": 60.0},
+    "prune-notifications": {
+        "task": "notifications.prune",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    "prune-partners": {"task": "partners.prune", "schedule": crontab(minute=40, hour=3)},
 }

@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from institutions.bilingual import Bilingual
 from institutions.models import Institution, code_validator
+
+from .signals import offering_changed
 
 
 class Topic(models.Model):
@@ -448,14 +450,48 @@ class Offering(models.Model):
     # earlier (an admin form, a seed) must never write them back.
     COUNTERS = frozenset({"seats_taken", "waitlist_length", "last_queue_number"})
 
+    # Learners and partners hear when these change (courses.signals.offering_changed).
+    _watched: dict[str, Any]
+    WATCHED = (
+        "status",
+        "starts_on",
+        "ends_on",
+        "schedule_zh",
+        "schedule_en",
+        "delivery_mode",
+        "location_zh",
+        "location_en",
+    )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
                 if not f.primary_key and f.name not in self.COUNTERS
             ]
-        super().save(*args, **kwargs)
+        changes = {} if adding else self.watched_changes()
+        with transaction.atomic():  # the change and the news about it commit together
+            super().save(*args, **kwargs)
+            if changes:
+                offering_changed.send(sender=Offering, offering=self, changes=changes)
+        self._watched = {name: getattr(self, name) for name in self.WATCHED}
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> "Offering":
+        offering = super().from_db(*args, **kwargs)
+        loaded = offering.__dict__  # deferred fields are absent: never compared
+        offering._watched = {name: loaded[name] for name in cls.WATCHED if name in loaded}
+        return offering
+
+    def watched_changes(self) -> dict[str, tuple[Any, Any]]:
+        loaded = getattr(self, "_watched", {})
+        return {
+            name: (old, getattr(self, name))
+            for name, old in loaded.items()
+            if old != getattr(self, name)
+        }
 
     def clean(self) -> None:
         super().clean()

@@ -18,11 +18,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Offering
-from notifications.services import publish, publish_each
+from partners import webhooks
 from partners.models import PartnerOrganisation
 from partners.selectors import partner_owns_learner
 
-from . import locks
+from . import locks, news
 from .eligibility import check_learner_may_enroll
 from .exceptions import InvalidTransition, NotAllowed, RuleViolation
 from .models import LIVE, SEAT_HOLDING, TRANSITIONS, Channel, Enrollment, EnrollmentEvent, Status
@@ -93,7 +93,7 @@ def _change(
         reason=reason[:300],
         channel=channel,
     )
-    _tell(enrollment, offering, before=before, reason=reason)
+    news.tell(enrollment, offering, before=before, reason=reason)
     return enrollment
 
 
@@ -104,39 +104,6 @@ def _save_counts(offering: Offering) -> None:
         last_queue_number=offering.last_queue_number,
         updated_at=timezone.now(),
     )
-
-
-def _news(enrollment: Enrollment, offering: Offering, *, before: str | None, reason: str) -> dict:
-    course = offering.course
-    return {
-        "enrollment": str(enrollment.public_id),
-        "offering": str(offering.public_id),
-        "learner": str(enrollment.learner.public_id),
-        "course_code": course.code,
-        "course_title_zh": course.title_zh,
-        "course_title_en": course.title_en,
-        "institution_code": course.institution.code,
-        "term_code": offering.term.code,
-        "section": offering.section,
-        "starts_on": offering.starts_on.isoformat(),
-        "from_status": before or "",
-        "status": enrollment.status,
-        "offer_expires_at": enrollment.offer_expires_at.isoformat()
-        if enrollment.offer_expires_at
-        else None,
-        "reason": reason,
-    }
-
-
-def _tell(enrollment: Enrollment, offering: Offering, *, before: str | None, reason: str) -> None:
-    data = _news(enrollment, offering, before=before, reason=reason)
-    event = f"enrollment.{enrollment.status}"
-    if before == Status.WAITLISTED and enrollment.status in SEAT_HOLDING:
-        event = "enrollment.promoted" if enrollment.status != Status.OFFERED else event
-    publish(event=event, recipients=[enrollment.learner_id], data=data)
-    if enrollment.status == Status.PENDING:
-        staff = offering.instructors.values_list("pk", flat=True)
-        publish(event="enrollment.pending_approval", recipients=list(staff), data=data)
 
 
 def _fill_free_seats(offering: Offering, *, actor: Any, channel: str, now: datetime) -> None:
@@ -573,14 +540,7 @@ def enrollments_complete(
         rows, ["status", "score", "grade", "hours_completed", "updated_at"], batch_size=500
     )
     EnrollmentEvent.objects.bulk_create(events, batch_size=500)
-    publish_each(
-        (
-            f"enrollment.{row.status}",
-            row.learner_id,
-            _news(row, offering, before=before, reason="result recorded"),
-        )
-        for row, before in updated
-    )
+    news.tell_many(updated, offering, "result recorded")
     _save_counts(offering)
     return rows
 
@@ -668,6 +628,7 @@ def offering_change_capacity(
     Offering.objects.filter(pk=offering.pk).update(capacity=capacity)
     _fill_free_seats(offering, actor=actor, channel=channel, now=now)
     _save_counts(offering)
+    webhooks.emit_to_all("offering.updated", news.offering_resource(offering))
     return offering
 
 
@@ -682,7 +643,7 @@ def offering_cancel(
     if offering.status not in (Offering.Status.DRAFT, Offering.Status.PUBLISHED):
         raise InvalidTransition("offering_not_cancellable", status=offering.get_status_display())
     live = list(offering.enrollments.filter(status__in=LIVE).select_related("learner"))
-    events, news = [], []
+    events, moves = [], []
     why = reason[:300] or "offering cancelled"
     for row in live:
         events.append(
@@ -696,22 +657,16 @@ def offering_cancel(
                 channel=channel,
             )
         )
-        before = row.status
+        moves.append((row, row.status))
         row.status, row.offer_expires_at, row.updated_at = Status.CANCELLED, None, now
-        news.append(
-            (
-                "enrollment.cancelled",
-                row.learner_id,
-                _news(row, offering, before=before, reason=why),
-            )
-        )
     Enrollment.objects.bulk_update(live, ["status", "offer_expires_at", "updated_at"])
     EnrollmentEvent.objects.bulk_create(events)
-    publish_each(news)
+    news.tell_many(moves, offering, why)
     offering.status = Offering.Status.CANCELLED
     offering.seats_taken = offering.waitlist_length = 0
     Offering.objects.filter(pk=offering.pk).update(status=Offering.Status.CANCELLED)
     _save_counts(offering)
+    webhooks.emit_to_all("offering.cancelled", news.offering_resource(offering))
     return offering
 
 

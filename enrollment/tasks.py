@@ -9,7 +9,7 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import batches, services
+from . import batches, news, services
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,21 @@ def run_enrollment_batch(self: Any, batch_id: int) -> str:
         batches.enrollment_batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
         return "failed"
     return batch.status if batch is not None else "missing"
+
+
+@shared_task(name="enrollment.warn_expiring_offers")
+def warn_expiring_offers() -> int:
+    """Seat offers lapsing within 12 hours: their learners are reminded, once per offer."""
+    return news.warn_expiring_offers()
+
+
+@shared_task(name="enrollment.remind_starting_courses")
+def remind_starting_courses() -> int:
+    """Courses starting in 3 days and tomorrow: a reminder each, once."""
+    return news.remind_starting_courses()
+
+
+@shared_task(name="enrollment.send_daily_digests")
+def send_daily_digests() -> int:
+    """Each staff member's roster changes of the last day: one message a day."""
+    return news.send_daily_digests()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from institutions.bilingual import Bilingual
 from institutions.models import Institution, code_validator
+from notifications.models import OutboxItem
 
 SCOPES = {
     "catalog:read": _("Read the catalog: institutions, programs, courses, terms, offerings"),
@@ -160,3 +161,128 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.key}"
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+WEBHOOK_EVENT_TYPES = {
+    "enrollment.created": _("A learner of yours enrolled, or asked to (pending approval)"),
+    "enrollment.approved": _("A pending enrollment was approved"),
+    "enrollment.rejected": _("A pending enrollment was declined"),
+    "enrollment.waitlisted": _("A learner joined a waitlist"),
+    "enrollment.offered": _("A waitlisted learner was offered a seat"),
+    "enrollment.promoted": _("A waitlisted learner got a seat"),
+    "enrollment.dropped": _("A learner dropped"),
+    "enrollment.withdrawn": _("A learner was withdrawn"),
+    "enrollment.completed": _("A learner completed (or did not complete) a course"),
+    "enrollment.expired": _("A seat offer or a waitlist place lapsed"),
+    "enrollment.cancelled": _("An enrollment ended because its offering was cancelled"),
+    "offering.updated": _("An offering's dates, place, seats or status changed"),
+    "offering.cancelled": _("An offering was cancelled"),
+}
+
+
+class WebhookEndpoint(models.Model):
+    """Where a partner wants to hear of events, and the secret its calls are signed with."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("organisation"),
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    event_types = models.JSONField(
+        _("event types"), default=list, help_text=_("The event types to send; at least one.")
+    )
+    # Kept readable because each call is signed with it; shown to the partner once.
+    secret = models.CharField(_("secret"), max_length=100, editable=False)
+    # After a rotation the old secret still signs for a day, so receivers can switch over.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Paused endpoints receive nothing.")
+    )
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    paused_reason = models.CharField(_("why paused"), max_length=300, blank=True)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["organisation", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code}: {self.url}"
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_active and event_type in (self.event_types or [])
+
+
+class WebhookEvent(models.Model):
+    """One event for one partner. Its public id is the event id receivers deduplicate on."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        PartnerOrganisation,
+        on_delete=models.CASCADE,
+        related_name="webhook_events",
+        verbose_name=_("organisation"),
+    )
+    type = models.CharField(_("type"), max_length=60)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="webhook_event_org_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.public_id}"
+
+
+class WebhookDelivery(OutboxItem):
+    """One event to one endpoint, with its attempts."""
+
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    last_status_code = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "failed"]),
+                name="webhook_delivery_due",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"], name="webhook_delivery_once_per_endpoint"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "sent", "failed", "dead", "skipped"]),
+                name="webhook_delivery_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.state})"

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "config.context_processors.language_links",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -135,9 +136,47 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged only once done, and given back if its worker dies; a worker holds one
+# message at a time. Messages are JSON only. Each kind of work has its own queue, so a slow
+# partner endpoint or a 5,000-row batch never holds up mail (workers: see docs/deployment.md).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.deliver": {"queue": "email"},
+    "partners.deliver_webhook": {"queue": "webhooks"},
+    "enrollment.run_batch": {"queue": "heavy"},
+}
+CELERY_TASK_TIME_LIMIT = 15 * 60  # a hard stop for any task that names no limit of its own
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that publishes while the broker is down must not hang: fail fast, and the outbox
+# sweep sends the message later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# Notifications (notifications/, partners/webhooks.py). Links in mail start with SITE_URL.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATION_CHANNELS = ["notifications.channels.EmailChannel"]
+NOTIFICATIONS_QUIET_HOURS = (22, 8)  # Beijing time: reminders and digests wait for 08:00
+NOTIFICATIONS_DELIVERY_RETENTION_DAYS = 90
+NOTIFICATIONS_INBOX_RETENTION_DAYS = 365
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="yuchuang.local")
+# A due row handed to the broker this long ago and still not done lost its message (a broker
+# restart, a killed worker): the sweep hands it over again. Longer than any task runs.
+OUTBOX_REDISPATCH_AFTER = env.int("OUTBOX_REDISPATCH_AFTER", default=600)
+WEBHOOKS_TIMEOUT = (3.0, 10.0)  # seconds to connect, to read
+WEBHOOKS_RETRY_BASE_SECONDS = 30
+WEBHOOKS_RETRY_WINDOW_SECONDS = 24 * 3600
+WEBHOOKS_EVENT_RETENTION_DAYS = 30
+# Partner URLs must be public https addresses; a closed network (or the tests) may allow more.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 
 # The API (/api/v1/): OAuth2 client credentials for partner systems, the session (with CSRF)
 # for browsers. Errors have one shape; see api/errors.py and docs/api.md.

@@ -6,7 +6,12 @@ from .base import env
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The worker subprocess of the delivery suite writes mail to a file it names instead.
+EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+SITE_URL = "http://testserver"
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the receivers in the tests listen on 127.0.0.1
+WEBHOOKS_ALLOW_HTTP = True
+OUTBOX_REDISPATCH_AFTER = env.int("OUTBOX_REDISPATCH_AFTER", default=600)
 # Tasks run in the test process. The suite marked `celery` starts a real worker and switches
 # this off for itself; CELERY_BROKER_URL (set by .ci/run) tells it which broker to use.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

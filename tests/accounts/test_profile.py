@@ -166,6 +166,6 @@ def test_the_profile_page_needs_few_queries(
 ) -> None:
     InstitutionFactory.create_batch(5)
     client.force_login(UserFactory(home_institution=InstitutionFactory()))
-    # session, user, institution choices, header's staff roles
-    with django_assert_max_num_queries(4):
+    # session, user, institution choices, header's staff roles and unread count
+    with django_assert_max_num_queries(5):
         assert client.get(profile_url()).status_code == 200

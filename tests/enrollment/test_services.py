@@ -615,9 +615,9 @@ def test_enroll_and_drop_with_promotion_take_bounded_queries(crowd, django_asser
     for _ in range(crowd):
         enroll(offering)
     learner = UserFactory()
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         services.enrollment_create(learner=learner, offering=offering, actor=learner)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         services.enrollment_drop(enrollment=seated[0], actor=seated[0].learner)
 
 

@@ -1,0 +1,39 @@
+"""Delivery jobs. `deliver` sends one row; the sweep and the pruning run on celery beat.
+
+Every job is safe to run twice or late: a delivery is sent under its row lock and only while due.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+# A lost database connection is worth retrying; the row stays due meanwhile, so even when the
+# retries run out the sweep hands it over again.
+DATABASE_TROUBLE = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="notifications.deliver",
+    acks_late=True,
+    autoretry_for=DATABASE_TROUBLE,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=45,
+    time_limit=60,
+)
+def deliver(delivery_id: int) -> str:
+    return services.delivery_send(delivery_id)
+
+
+@shared_task(name="notifications.sweep", time_limit=300)
+def sweep() -> int:
+    """Hand deliveries that missed the broker (an outage, a lost worker) to it again."""
+    return services.deliveries_sweep()
+
+
+@shared_task(name="notifications.prune", time_limit=1800)
+def prune() -> dict[str, int]:
+    return services.prune()
