@@ -1,19 +1,34 @@
-"""Partner organisations, their API clients and learners: the project office's screens.
+"""Partner organisations, their API clients, learners and webhooks: the project office's screens.
 
-Superusers only; institution staff do not see them. Every change goes through partners.services,
-so an organisation always has its service account and a client secret is only ever shown once.
+Superusers only; institution staff do not see them. Every change goes through partners.services
+(and partners.webhooks), so an organisation always has its service account and a client secret
+is only ever shown once. A webhook endpoint's signing secret is never shown here, except once,
+in the message of the action that rotates it.
 """
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import SCOPES, PartnerClient, PartnerLearner, PartnerOrganisation
+from notifications import outbox
+
+from . import webhooks
+from .models import (
+    SCOPES,
+    PartnerClient,
+    PartnerLearner,
+    PartnerOrganisation,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from .services import (
     partner_client_create,
     partner_client_revoke,
@@ -255,3 +270,236 @@ class PartnerLearnerAdmin(ProjectOfficeOnly, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+class ReadOnly(ProjectOfficeOnly):
+    """Nothing is added or edited in the form; the change permission only opens the actions."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)  # type: ignore[attr-defined]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnly, admin.ModelAdmin):
+    """Partners manage their endpoints through the API; the office pauses, resumes and rotates."""
+
+    list_display = [
+        "organisation",
+        "url",
+        "is_active",
+        "paused_at",
+        "failing_since",
+        "created_at",
+    ]
+    list_filter = ["is_active", "organisation"]
+    search_fields = ["url", "description", "organisation__code"]
+    list_select_related = ["organisation"]
+    # Never the secret (nor the previous one).
+    fields = [
+        "organisation",
+        "public_id",
+        "url",
+        "description",
+        "event_types",
+        "is_active",
+        "paused_at",
+        "paused_reason",
+        "failing_since",
+        "previous_secret_expires_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["pause", "resume", "rotate_secret"]
+
+    @admin.action(description=_("Pause the selected endpoints"), permissions=["change"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        done = 0
+        for endpoint in queryset.filter(is_active=True):
+            with transaction.atomic():
+                webhooks.endpoint_update(endpoint=endpoint, is_active=False)
+                # Stored as the pipeline stores its own reasons; the partner reads it in the API.
+                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                    paused_reason="paused by the project office"
+                )
+            done += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d endpoint paused: it receives nothing until it is resumed.",
+                "%(count)d endpoints paused: they receive nothing until they are resumed.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Resume the selected endpoints"), permissions=["change"])
+    def resume(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        done = 0
+        for endpoint in queryset.filter(is_active=False):
+            webhooks.endpoint_update(endpoint=endpoint, is_active=True)
+            done += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d endpoint resumed. Events from the pause are not sent by themselves: "
+                "replay them.",
+                "%(count)d endpoints resumed. Events from the pause are not sent by themselves: "
+                "replay them.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Rotate the signing secret"), permissions=["change"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        for endpoint in queryset.select_related("organisation"):
+            rotated = webhooks.endpoint_rotate_secret(endpoint=endpoint)
+            self.message_user(
+                request,
+                gettext(
+                    "%(endpoint)s: new signing secret %(secret)s. Give it to the partner now: it "
+                    "is not shown again. The old secret also signs calls for 24 hours."
+                )
+                % {"endpoint": endpoint, "secret": rotated.secret},
+                messages.SUCCESS,
+            )
+
+
+class WebhookDeliveryInline(ReadOnly, admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    fields = [
+        "endpoint",
+        "state",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    show_change_link = True
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookDelivery]:
+        return super().get_queryset(request).select_related("endpoint__organisation")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnly, admin.ModelAdmin):
+    """What was sent to whom: read only. Partners replay events through the API."""
+
+    list_display = ["created_at", "type", "organisation", "public_id"]
+    list_filter = ["type", "organisation"]
+    search_fields = ["organisation__code", "type"]
+    list_select_related = ["organisation"]
+    fields = ["organisation", "public_id", "type", "data", "created_at"]
+    date_hierarchy = "created_at"
+    inlines = [WebhookDeliveryInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
+    """Every call made or due, with its attempts and last error; staff may send one again."""
+
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "state",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "last_error_short",
+    ]
+    list_filter = ["state", "event__type", "endpoint__organisation"]
+    search_fields = ["endpoint__url", "endpoint__organisation__code", "last_error"]
+    list_select_related = ["event", "endpoint__organisation"]
+    fields = [
+        "event",
+        "endpoint",
+        "state",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "queued_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+
+    @admin.display(description=_("event"), ordering="event__type")
+    def event_type(self, delivery: WebhookDelivery) -> str:
+        return delivery.event.type
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, delivery: WebhookDelivery) -> str:
+        return delivery.last_error[:80]
+
+    @admin.action(description=_("Send the selected deliveries again now"), permissions=["change"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        from .tasks import deliver_webhook
+
+        now = timezone.now()
+        with transaction.atomic():
+            rows = list(
+                WebhookDelivery.objects.select_for_update()
+                .filter(pk__in=list(queryset.values_list("pk", flat=True)))
+                .select_related("endpoint")
+                .order_by("pk")
+            )
+            paused = [row for row in rows if not row.endpoint.is_active]
+            rows = [row for row in rows if row.endpoint.is_active]
+            for row in rows:
+                row.state, row.next_attempt_at, row.queued_at = (
+                    WebhookDelivery.State.PENDING,
+                    now,
+                    now,
+                )
+                row.attempts, row.last_error = 0, ""
+            WebhookDelivery.objects.bulk_update(
+                rows, ["state", "next_attempt_at", "queued_at", "attempts", "last_error"]
+            )
+            jobs = [(row.pk, webhooks.QUEUE) for row in rows]
+            if jobs:
+                transaction.on_commit(
+                    lambda: outbox.dispatch(WebhookDelivery, deliver_webhook, jobs)
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery will be sent again.",
+                "%(count)d deliveries will be sent again.",
+                len(rows),
+            )
+            % {"count": len(rows)},
+            messages.SUCCESS,
+        )
+        if paused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery goes to a paused endpoint and was left as it was: "
+                    "resume the endpoint first.",
+                    "%(count)d deliveries go to paused endpoints and were left as they were: "
+                    "resume the endpoints first.",
+                    len(paused),
+                )
+                % {"count": len(paused)},
+                messages.WARNING,
+            )

@@ -7,7 +7,8 @@ scope. Each cell runs on a fresh database, so a write in one cell cannot change 
 
 Statuses: 200/201/202 allowed; 401 no credentials; 403 known but not allowed (a missing
 scope, a role that may not act, a browser on a partner-only endpoint); 404 not yours, so not
-shown (another learner's enrollment, another partner's learner, another institution's roster).
+shown (another learner's enrollment, another partner's learner, another institution's roster,
+another partner's webhook endpoint or event).
 """
 
 import re
@@ -21,7 +22,8 @@ from rest_framework.test import APIClient
 from enrollment import services
 from enrollment.models import Enrollment
 from institutions.models import StaffMembership
-from partners.models import SCOPES, PartnerLearner
+from partners import webhooks
+from partners.models import SCOPES, PartnerLearner, WebhookEvent
 from tests.factories import (
     CourseFactory,
     InstitutionFactory,
@@ -59,6 +61,8 @@ class World:
     offered: Any
     batch_id: str
     ids: dict[str, str] = field(default_factory=dict)
+    endpoint_id: str = ""  # partner HR's webhook endpoint
+    event_id: str = ""  # and an event of HR's
 
 
 @pytest.fixture
@@ -109,6 +113,16 @@ def world(make_partner: Any) -> World:
         partner=None,
         channel="api",
     )
+    # Made last, so that the changes above wrote no events; none is ever sent (the cells'
+    # transactions never commit, so no delivery reaches the broker).
+    endpoint = webhooks.endpoint_create(
+        organisation=partner,
+        url="https://hooks.example.com/yuchuang",
+        event_types=["enrollment.created", "offering.updated"],
+    )
+    event = WebhookEvent.objects.create(
+        organisation=partner, type="enrollment.created", data={"enrollment": {}}
+    )
     return World(
         institution=institution,
         offering=offering,
@@ -121,6 +135,8 @@ def world(make_partner: Any) -> World:
         pending=pending,
         offered=offered,
         batch_id=str(batch.public_id),
+        endpoint_id=str(endpoint.public_id),
+        event_id=str(event.public_id),
     )
 
 
@@ -187,6 +203,15 @@ def offering_body(w: World) -> dict[str, Any]:
 
 CATALOG = "catalog:read"
 READ, WRITE, LEARNERS = "enrollments:read", "enrollments:write", "learners:write"
+HOOKS = "webhooks:manage"
+# Partner-only: browsers 403; the partner sees its own, another partner its own (lists) or 404.
+PARTNER_LIST = (401, 403, 403, 403, 403, 200, 403, 200)
+
+
+def partner_only(ok: int) -> tuple[int, ...]:
+    """An object of partner HR's: only HR reaches it; another partner gets 404."""
+    return (401, 403, 403, 403, 403, ok, 403, 404)
+
 
 ROWS = [
     Row("list institutions", "get", lambda w: "/api/v1/institutions/", PUBLIC_READ, (CATALOG,)),
@@ -402,6 +427,75 @@ ROWS = [
             "display_name": "新员工",
             "learner_type": "employee",
         },
+    ),
+    Row(
+        "list webhook endpoints",
+        "get",
+        lambda w: "/api/v1/webhook-endpoints/",
+        PARTNER_LIST,
+        (HOOKS,),
+    ),
+    Row(
+        "add webhook endpoint",
+        "post",
+        lambda w: "/api/v1/webhook-endpoints/",
+        (401, 403, 403, 403, 403, 201, 403, 201),
+        (HOOKS,),
+        body=lambda w: {
+            "url": "https://hooks.example.com/new",
+            "event_types": ["offering.updated"],
+        },
+    ),
+    Row(
+        "webhook endpoint",
+        "get",
+        lambda w: f"/api/v1/webhook-endpoints/{w.endpoint_id}/",
+        partner_only(200),
+        (HOOKS,),
+    ),
+    Row(
+        "change webhook endpoint",
+        "patch",
+        lambda w: f"/api/v1/webhook-endpoints/{w.endpoint_id}/",
+        partner_only(200),
+        (HOOKS,),
+        body=lambda w: {"is_active": False},
+    ),
+    Row(
+        "delete webhook endpoint",
+        "delete",
+        lambda w: f"/api/v1/webhook-endpoints/{w.endpoint_id}/",
+        partner_only(204),
+        (HOOKS,),
+    ),
+    Row(
+        "rotate webhook secret",
+        "post",
+        lambda w: f"/api/v1/webhook-endpoints/{w.endpoint_id}/rotate-secret/",
+        partner_only(200),
+        (HOOKS,),
+    ),
+    Row("list webhook events", "get", lambda w: "/api/v1/webhook-events/", PARTNER_LIST, (HOOKS,)),
+    Row(
+        "webhook event",
+        "get",
+        lambda w: f"/api/v1/webhook-events/{w.event_id}/",
+        partner_only(200),
+        (HOOKS,),
+    ),
+    Row(
+        "replay webhook event",
+        "post",
+        lambda w: f"/api/v1/webhook-events/{w.event_id}/replay/",
+        partner_only(202),
+        (HOOKS,),
+    ),
+    Row(
+        "webhook event types",
+        "get",
+        lambda w: "/api/v1/webhook-event-types/",
+        PARTNER_LIST,
+        (HOOKS,),
     ),
 ]
 
