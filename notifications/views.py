@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -125,9 +126,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.preferences_set(user=user, **{category: False})
         return render(request, "notifications/unsubscribe.html", {"done": True, "label": label})
-    return render(
-        request, "notifications/unsubscribe.html", {"label": label, "email": _masked(user.email)}
-    )
+    # Never broken across lines: the address is what a reader checks before confirming.
+    email = format_html('<span class="unsubscribe-email">{}</span>', _masked(user.email))
+    return render(request, "notifications/unsubscribe.html", {"label": label, "email": email})
 
 
 def _masked(email: str) -> str:
