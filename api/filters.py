@@ -18,5 +18,9 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                # Before year 1 or after year 9999 in UTC: every row is after it, or none is.
+                return qs if value.year == 1 else qs.none()
         return super().filter(qs, value)

@@ -71,7 +71,7 @@ def attempt(
     with transaction.atomic():
         now = now or timezone.now()
         item = (
-            queryset.select_for_update(skip_locked=True)
+            queryset.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=pk, state__in=OutboxItem.DUE, next_attempt_at__lte=now)
             .first()
         )

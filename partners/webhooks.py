@@ -100,7 +100,7 @@ def emit_for_learners(
     """Events about learners (user id, data), to each partner that registered the learner.
 
     One query when no such partner listens, which is the common case. The data gains
-    `learner.external_id`: the partner's own id for the person.
+    `enrollment.learner.external_id`: the partner's own id for the person, as in the API.
     """
     items = list(items)
     links = (
@@ -124,8 +124,12 @@ def emit_for_learners(
 
 
 def _with_external_id(data: dict[str, Any], external_id: str) -> dict[str, Any]:
-    learner = {**data.get("learner", {}), "external_id": external_id}
-    return {**data, "learner": learner}
+    """The partner's id for the learner, where the API puts it: `enrollment.learner`."""
+    enrollment = data.get("enrollment")
+    if not isinstance(enrollment, dict) or not isinstance(enrollment.get("learner"), dict):
+        return data
+    learner = {**enrollment["learner"], "external_id": external_id}
+    return {**data, "enrollment": {**enrollment, "learner": learner}}
 
 
 def emit_to_all(event_type: str, data: dict[str, Any]) -> list[WebhookEvent]:
@@ -215,20 +219,22 @@ def _call(delivery: WebhookDelivery) -> None:
 
 
 def _failed(endpoint: WebhookEndpoint) -> None:
-    """Note the failure; pause the endpoint once it has failed for the whole retry window."""
-    now = timezone.now()
+    """Note when an endpoint started failing; a success clears it (see _call)."""
     if endpoint.failing_since is None:
+        now = timezone.now()
+        endpoint.failing_since = now
         WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
             failing_since=now
         )
-        return
-    window = timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW_SECONDS)
-    if now - endpoint.failing_since >= window:
-        endpoint_pause(endpoint=endpoint, reason="failed for the whole retry window")
 
 
 def _gave_up(delivery: WebhookDelivery) -> None:
+    """A delivery ran out of retries. If its endpoint has failed all along, pause it."""
     logger.warning("webhook delivery %s dead: %s", delivery.pk, delivery.last_error)
+    endpoint = delivery.endpoint
+    failing_since = endpoint.failing_since
+    if failing_since is not None and failing_since <= delivery.created_at + timedelta(minutes=5):
+        endpoint_pause(endpoint=endpoint, reason="failed for the whole retry window")
 
 
 def endpoint_pause(*, endpoint: WebhookEndpoint, reason: str) -> None:

@@ -155,9 +155,14 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_TIME_LIMIT = 15 * 60  # a hard stop for any task that names no limit of its own
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A web request that publishes while the broker is down must not hang: fail fast, and the outbox
-# sweep sends the message later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A web request that publishes while the broker is down must not hang: no reconnect loop (kombu
+# would wait 6 s a publish), short timeouts; the outbox sweep sends the message later. Workers
+# reconnect by their own policy (broker_connection_retry).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # Notifications (notifications/, partners/webhooks.py). Links in mail start with SITE_URL.
@@ -191,7 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": [

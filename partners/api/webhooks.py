@@ -25,8 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -34,6 +33,7 @@ from rest_framework.reverse import reverse
 from api.authentication import partner_of
 from api.filters import UpdatedSinceFilter
 from api.idempotency import IdempotentMixin
+from api.parsers import JSONParser
 from api.permissions import TokenScopes
 from notifications.models import OutboxItem
 
@@ -234,22 +234,11 @@ class WebhookEventTypeSerializer(serializers.Serializer):
 # --- filters -----------------------------------------------------------------------------------
 
 
-class CreatedSinceFilter(UpdatedSinceFilter):
-    """`created_since`, compared in UTC like `updated_since`."""
-
-    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        try:
-            return super().filter(qs, value)
-        except OverflowError:
-            # A moment before year 1 or after year 9999 in UTC: every event is after it, or none.
-            return qs if value.year == 1 else qs.none()
-
-
 class WebhookEventFilter(django_filters.FilterSet):
     """`type`, `created_since` (ISO 8601 with its offset) and `endpoint` (an endpoint's id)."""
 
     type = django_filters.ChoiceFilter(choices=[(name, name) for name in EVENT_TYPES])
-    created_since = CreatedSinceFilter(field_name="created_at")
+    created_since = UpdatedSinceFilter(field_name="created_at")
     endpoint = django_filters.UUIDFilter(field_name="deliveries__endpoint__public_id")
 
     class Meta:
@@ -260,22 +249,12 @@ class WebhookEventFilter(django_filters.FilterSet):
 # --- views -------------------------------------------------------------------------------------
 
 
-class JSONBodyParser(JSONParser):
-    """JSON, where a body nested too deeply for the parser is malformed (400), not a crash."""
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as error:
-            raise ParseError() from error
-
-
 class PartnerWebhooksView:
     """What the webhook views share: partner tokens with webhooks:manage, UUID lookups, and a
     405 for a method the resource lacks (before asking who calls)."""
 
     permission_classes = [PartnerOnly, TokenScopes]
-    parser_classes = [JSONBodyParser]
+    parser_classes = [JSONParser]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"

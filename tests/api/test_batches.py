@@ -492,7 +492,8 @@ def test_five_thousand_rows_with_a_real_worker(as_partner):
     celery_app.control.purge()  # nothing left over from an earlier run
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+         "--concurrency", "1", "-Q", "default,email,webhooks,heavy", "--without-gossip",
+         "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip

@@ -562,7 +562,7 @@ def test_an_enrollment_event_is_listed_with_its_delivery(
     assert body["data"] == envelope["data"] == event.data
     assert body["data"]["enrollment"]["id"] == str(enrollment.public_id)
     # The partner's own id for the learner rides along (docs/webhooks.md shows this shape).
-    assert body["data"]["learner"] == {"external_id": "E1"}
+    assert body["data"]["enrollment"]["learner"]["external_id"] == "E1"
     [delivery] = body["deliveries"]
     assert delivery["endpoint"] == str(endpoint.public_id)
     assert delivery["state"] == "sent"
