@@ -65,6 +65,10 @@ class RuleViolation(EnrollmentError):
         "offering_started": _("This offering has already started."),
         "invalid_capacity": _("Give a capacity between 0 and %(most)s."),
         "invalid_result": _("Give a score between 0 and 100 and hours between 0 and 1000."),
+        "announcement_empty": _("Write a subject and a message."),
+        "announcement_too_long": _(
+            "Keep the subject within %(subject)s characters and the message within %(body)s."
+        ),
     }
 
 

@@ -379,3 +379,47 @@ def _digest_row(offering: Any, counts: dict[str, Any]) -> dict[str, Any]:
         "seats_taken": offering.seats_taken,
         "capacity": offering.capacity,
     }
+
+
+# --- announcements from course staff --------------------------------------------------------------
+
+ANNOUNCEMENT_SUBJECT_MAX = 120
+ANNOUNCEMENT_BODY_MAX = 2000
+
+
+def offering_announce(*, offering: Offering, actor: Any, subject: str, body: str) -> int:
+    """Staff write to everyone holding or waiting for a place. Returns how many will hear.
+
+    An announcement is optional mail (learners may turn announcements off) and waits out the
+    night; it always reaches the inbox.
+    """
+    from .exceptions import RuleViolation
+    from .permissions import require_roster_manager
+
+    require_roster_manager(actor, offering)
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject or not body:
+        raise RuleViolation("announcement_empty")
+    if len(subject) > ANNOUNCEMENT_SUBJECT_MAX or len(body) > ANNOUNCEMENT_BODY_MAX:
+        raise RuleViolation(
+            "announcement_too_long", subject=ANNOUNCEMENT_SUBJECT_MAX, body=ANNOUNCEMENT_BODY_MAX
+        )
+    course = offering.course
+    data = {
+        "offering": str(offering.public_id),
+        "course_code": course.code,
+        "course_title_zh": course.title_zh,
+        "course_title_en": course.title_en,
+        "term_code": offering.term.code,
+        "section": offering.section,
+        "starts_on": offering.starts_on.isoformat(),
+        "subject": subject,
+        "body": body,
+        "sender": getattr(actor, "display_name", "") or getattr(actor, "email", ""),
+    }
+    with transaction.atomic():
+        learners = list(
+            offering.enrollments.filter(status__in=LIVE).values_list("learner_id", flat=True)
+        )
+        publish(event="offering.announcement", recipients=learners, data=data)
+    return len(learners)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/offerings/<str:offering>/", views.roster, name="roster"),
     path("staff/offerings/<str:offering>/results/", views.staff_complete, name="complete"),
     path("staff/offerings/<str:offering>/capacity/", views.staff_capacity, name="capacity"),
+    path("staff/offerings/<str:offering>/announce/", views.staff_announce, name="announce"),
     path("staff/offerings/<str:offering>/add/", views.staff_enroll, name="staff_enroll"),
     path("staff/offerings/<str:offering>/import/", views.import_upload, name="import"),
     path("staff/imports/<str:batch>/", views.import_batch, name="import_batch"),

@@ -11,13 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from courses.models import Offering
 from institutions.rules import CATALOG_EDITORS, institution_ids, is_superuser
 
-from . import batches, exports, selectors, services
+from . import batches, exports, news, selectors, services
 from .exceptions import EnrollmentError
 from .models import BatchStatus, Channel, Enrollment, EnrollmentBatch, Outcome, Status
 from .permissions import can_manage_roster
@@ -222,6 +223,8 @@ def roster(request: HttpRequest, offering: str) -> HttpResponse:
                 if not r.is_live and r.status not in (Status.COMPLETED, Status.NOT_COMPLETED)
             ],
             "siblings": list(selectors.sibling_offerings(offering=target)),
+            "subject_max": news.ANNOUNCEMENT_SUBJECT_MAX,
+            "body_max": news.ANNOUNCEMENT_BODY_MAX,
         },
     )
 
@@ -369,6 +372,33 @@ def staff_capacity(request: HttpRequest, offering: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Capacity is now %(capacity)s.") % {"capacity": capacity})
+    return redirect("enrollment:roster", offering=target.public_id)
+
+
+@login_required
+@require_POST
+def staff_announce(request: HttpRequest, offering: str) -> HttpResponse:
+    """Write to everyone holding or waiting for a place: inbox, and email unless turned off."""
+    target = _managed_offering(request, offering)
+    try:
+        count = news.offering_announce(
+            offering=target,
+            actor=request.user,
+            subject=request.POST.get("subject", ""),
+            body=request.POST.get("body", ""),
+        )
+    except EnrollmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Your message goes to %(count)d learner.",
+                "Your message goes to %(count)d learners.",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect("enrollment:roster", offering=target.public_id)
 
 

@@ -369,6 +369,19 @@ def _starts_soon(data: dict[str, Any]) -> Rendered:
     )
 
 
+@message("offering.announcement", Category.ANNOUNCEMENTS, urgent=False)
+def _announcement(data: dict[str, Any]) -> Rendered:
+    return Rendered(
+        subject=_("%(course)s: %(subject)s")
+        % {"course": course(data), "subject": data.get("subject", "")},
+        lead=_("The course staff of %(course)s wrote to everyone in it:")
+        % {"course": course(data)},
+        facts=[section(data), (_("From"), data.get("sender") or "-")],
+        note=str(data.get("body", "")),
+        action=my_learning(),
+    )
+
+
 # --- staff ---------------------------------------------------------------------------------------
 
 

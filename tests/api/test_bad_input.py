@@ -20,8 +20,6 @@ def test_updated_since_beyond_the_calendar_in_utc_is_an_answer_not_a_crash(api, 
 
 def test_json_nested_too_deep_is_malformed(as_partner):
     client = as_partner(["enrollments:write", "enrollments:read"])
-    response = client.post(
-        "/api/v1/enrollments/", b"[" * 100_000, content_type="application/json"
-    )
+    response = client.post("/api/v1/enrollments/", b"[" * 100_000, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed"

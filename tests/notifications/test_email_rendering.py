@@ -93,6 +93,13 @@ def event_data(event: str) -> dict[str, Any]:
                 "delivery_mode": ["in_person", "hybrid"],
             },
         }
+    if event == "offering.announcement":
+        return {
+            **enrollment_data(),
+            "subject": "Room change",
+            "body": "We meet in room 204.\nBring a laptop & charger.",
+            "sender": "O'Brien",
+        }
     if event == "digest.daily":
         return {
             "day": "2027-03-01",
@@ -148,6 +155,7 @@ SUBJECTS = {
         "To approve: O'Brien & 王芳 for IE101 Foundations of Entrepreneurship"
     ),
     "digest.daily": "Roster changes on March 1, 2027",
+    "offering.announcement": "IE101 Foundations of Entrepreneurship: Room change",
 }
 
 STARTS = {"en": "March 2, 2027", "zh-hans": "2027年3月2日"}
@@ -191,6 +199,8 @@ def facts(event: str, language: str) -> list[str]:
             found += ["2027年3月9日", "2027年3月2日", "南岸校区 5 教 105", "南岸校区 3 教 201"]
     if event == "enrollment.pending_approval":
         found.append("O'Brien & 王芳")
+    if event == "offering.announcement":
+        found += ["Bring a laptop & charger.", "O'Brien"]
     return found
 
 

@@ -443,3 +443,76 @@ def test_enrolling_a_partners_learner_with_an_endpoint_stays_bounded(django_asse
         services.enrollment_create(learner=people[2], offering=offering, actor=people[2]).status
         == Status.ENROLLED
     )
+
+
+# --- announcements from course staff --------------------------------------------------------------
+
+
+def test_staff_announcements_reach_everyone_with_a_place_unless_turned_off(told, client, superuser):
+    from enrollment.exceptions import NotAllowed, RuleViolation
+
+    offering = OfferingFactory(capacity=1, waitlist_capacity=3)
+    manager = learner()
+    StaffMembership.objects.create(
+        user=manager, institution=offering.course.institution, role="course_manager"
+    )
+    seated, waiting, quiet, gone = learner(), learner(), learner(), learner()
+    for person in (seated, waiting, quiet):
+        services.enrollment_create(learner=person, offering=offering, actor=person)
+    dropped = services.enrollment_create(learner=gone, offering=offering, actor=gone)
+    services.enrollment_drop(enrollment=dropped, actor=gone)
+    Preferences.objects.create(user=quiet, announcements=False)
+    day = _shanghai(2026, 11, 30, 10)
+    with mock.patch("django.utils.timezone.now", return_value=day):
+        sent = told(
+            lambda: news.offering_announce(
+                offering=offering,
+                actor=manager,
+                subject="Room change",
+                body="We meet in room 204.\nBring a laptop.",
+            )
+        )
+    assert sorted(sent) == sorted(
+        [
+            ("offering.announcement", seated.email, "sent"),
+            ("offering.announcement", waiting.email, "sent"),
+            ("offering.announcement", quiet.email, "skipped"),
+        ]
+    )
+    (message,) = mail_to(seated.email)
+    assert message.subject.endswith("Room change")
+    assert "Bring a laptop." in message.body
+    assert "room 204.<br>Bring a laptop." in message.alternatives[0][0]
+    assert "List-Unsubscribe" in message.extra_headers
+    for subject, body, code in [
+        ("", "text", "announcement_empty"),
+        ("   ", "text", "announcement_empty"),
+        ("x" * 121, "text", "announcement_too_long"),
+        ("ok", "x" * 2001, "announcement_too_long"),
+    ]:
+        with pytest.raises(RuleViolation) as refused:
+            news.offering_announce(offering=offering, actor=manager, subject=subject, body=body)
+        assert refused.value.code == code
+    with pytest.raises(NotAllowed):
+        news.offering_announce(offering=offering, actor=seated, subject="Hi", body="spam")
+    assert Notification.objects.filter(event="offering.announcement").count() == 3
+
+
+def test_the_roster_page_sends_announcements(client, make_staff):
+    offering = OfferingFactory()
+    person = learner()
+    services.enrollment_create(learner=person, offering=offering, actor=person)
+    manager = make_staff(offering.course.institution)
+    outsider = make_staff()
+    url = f"/en/staff/offerings/{offering.public_id}/announce/"
+    client.force_login(outsider)
+    assert client.post(url, {"subject": "Hi", "body": "x"}).status_code == 404
+    client.force_login(manager)
+    roster = client.get(f"/en/staff/offerings/{offering.public_id}/")
+    assert url in roster.content.decode()
+    response = client.post(url, {"subject": "Hi", "body": "Welcome"}, follow=True)
+    assert "Your message goes to 1 learner." in response.content.decode()
+    response = client.post(url, {"subject": "", "body": ""}, follow=True)
+    assert "Write a subject and a message." in response.content.decode()
+    assert client.get(url).status_code == 405
+    assert Notification.objects.filter(event="offering.announcement").count() == 1
