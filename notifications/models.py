@@ -95,6 +95,9 @@ class OutboxItem(models.Model):
     # that was long ago (the message was lost with a broker or a worker), or never happened.
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The retry window runs from the first attempt (a row held for quiet hours, or retried by
+    # staff or a replay, gets the whole window again).
+    first_attempt_at = models.DateTimeField(_("first attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -77,6 +77,8 @@ def attempt(
         )
         if item is None:
             return "not due"
+        if item.first_attempt_at is None:
+            item.first_attempt_at = now
         try:
             send(item)
         except DatabaseError:
@@ -90,7 +92,7 @@ def attempt(
             item.attempts += 1
             item.last_error = f"{type(error).__name__}: {error}"[:2000]
             retry_at = now + policy.delay(item.attempts)
-            if retry_at - item.created_at > policy.window:
+            if retry_at - item.first_attempt_at > policy.window:
                 item.state = State.DEAD
             else:
                 item.state, item.next_attempt_at, item.queued_at = State.FAILED, retry_at, None
@@ -106,6 +108,7 @@ def attempt(
                 "sent_at",
                 "next_attempt_at",
                 "queued_at",
+                "first_attempt_at",
                 "updated_at",
                 *fields,
             ]

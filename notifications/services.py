@@ -155,9 +155,10 @@ def deliveries_retry(*, ids: Iterable[int]) -> int:
         rows = list(Delivery.objects.select_for_update().filter(pk__in=list(ids)))
         for row in rows:
             row.state, row.next_attempt_at, row.queued_at = Delivery.State.PENDING, now, now
-            row.attempts, row.last_error = 0, ""
+            row.attempts, row.last_error, row.first_attempt_at = 0, "", None
         Delivery.objects.bulk_update(
-            rows, ["state", "next_attempt_at", "queued_at", "attempts", "last_error"]
+            rows,
+            ["state", "next_attempt_at", "queued_at", "attempts", "last_error", "first_attempt_at"],
         )
         lanes = {name: channel.queue for name, channel in channels().items()}
         outbox.on_commit_dispatch(

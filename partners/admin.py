@@ -13,11 +13,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-
-from notifications import outbox
 
 from . import webhooks
 from .models import (
@@ -453,41 +450,15 @@ class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected deliveries again now"), permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        from .tasks import deliver_webhook
-
-        now = timezone.now()
-        with transaction.atomic():
-            rows = list(
-                WebhookDelivery.objects.select_for_update()
-                .filter(pk__in=list(queryset.values_list("pk", flat=True)))
-                .select_related("endpoint")
-                .order_by("pk")
-            )
-            paused = [row for row in rows if not row.endpoint.is_active]
-            rows = [row for row in rows if row.endpoint.is_active]
-            for row in rows:
-                row.state, row.next_attempt_at, row.queued_at = (
-                    WebhookDelivery.State.PENDING,
-                    now,
-                    now,
-                )
-                row.attempts, row.last_error = 0, ""
-            WebhookDelivery.objects.bulk_update(
-                rows, ["state", "next_attempt_at", "queued_at", "attempts", "last_error"]
-            )
-            jobs = [(row.pk, webhooks.QUEUE) for row in rows]
-            if jobs:
-                transaction.on_commit(
-                    lambda: outbox.dispatch(WebhookDelivery, deliver_webhook, jobs)
-                )
+        retried, paused = webhooks.deliveries_retry(ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext(
                 "%(count)d delivery will be sent again.",
                 "%(count)d deliveries will be sent again.",
-                len(rows),
+                retried,
             )
-            % {"count": len(rows)},
+            % {"count": retried},
             messages.SUCCESS,
         )
         if paused:
@@ -498,8 +469,8 @@ class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
                     "resume the endpoint first.",
                     "%(count)d deliveries go to paused endpoints and were left as they were: "
                     "resume the endpoints first.",
-                    len(paused),
+                    paused,
                 )
-                % {"count": len(paused)},
+                % {"count": paused},
                 messages.WARNING,
             )

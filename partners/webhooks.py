@@ -203,7 +203,8 @@ def _call(delivery: WebhookDelivery) -> None:
         "Yuchuang-Signature": signature_header(endpoint, timestamp, body),
     }
     try:
-        status = post(endpoint.url, body, headers)
+        with translation.override("en"):  # last_error is an operator's log line: in English
+            status = post(endpoint.url, body, headers)
     except TargetRefused as refused:
         raise outbox.GiveUp(str(refused)) from refused
     except Exception:
@@ -346,13 +347,48 @@ def event_replay(*, event: WebhookEvent) -> int:
         )
         if not created:
             delivery.state, delivery.next_attempt_at, delivery.queued_at = "pending", now, now
-            delivery.last_error = ""
-            delivery.save(update_fields=["state", "next_attempt_at", "queued_at", "last_error"])
+            delivery.last_error, delivery.attempts, delivery.first_attempt_at = "", 0, None
+            delivery.save(
+                update_fields=[
+                    "state",
+                    "next_attempt_at",
+                    "queued_at",
+                    "last_error",
+                    "attempts",
+                    "first_attempt_at",
+                ]
+            )
         jobs.append((delivery.pk, QUEUE))
     from .tasks import deliver_webhook
 
     outbox.on_commit_dispatch(WebhookDelivery, deliver_webhook, jobs)
     return len(jobs)
+
+
+def deliveries_retry(*, ids: Iterable[int]) -> tuple[int, int]:
+    """Staff: send these deliveries again from scratch. Returns (retried, left: paused endpoint)."""
+    from .tasks import deliver_webhook
+
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=list(ids))
+            .select_related("endpoint")
+            .order_by("pk")
+        )
+        ready = [row for row in rows if row.endpoint.is_active]
+        for row in ready:
+            row.state, row.next_attempt_at, row.queued_at = WebhookDelivery.State.PENDING, now, now
+            row.attempts, row.last_error, row.first_attempt_at = 0, "", None
+        WebhookDelivery.objects.bulk_update(
+            ready,
+            ["state", "next_attempt_at", "queued_at", "attempts", "last_error", "first_attempt_at"],
+        )
+        outbox.on_commit_dispatch(
+            WebhookDelivery, deliver_webhook, [(row.pk, QUEUE) for row in ready]
+        )
+    return len(ready), len(rows) - len(ready)
 
 
 def deliveries_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:

@@ -75,14 +75,14 @@ def test_backoff_grows_and_is_capped():
 
 def test_a_delivery_that_keeps_failing_dies_after_a_day():
     delivery = publish_one()
-    with (
-        mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("x")),
-        later(hours=24),
-    ):
-        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-        assert services.delivery_send(delivery.pk) == "dead"
+    failing = mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("x"))
+    with failing:
+        assert services.delivery_send(delivery.pk) == "failed"  # the window starts here
+        with later(hours=24):
+            Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+            assert services.delivery_send(delivery.pk) == "dead"
     delivery.refresh_from_db()
-    assert delivery.state == "dead"
+    assert (delivery.state, delivery.attempts) == ("dead", 2)
     with later(days=2):
         assert services.deliveries_sweep() == 0
 
@@ -247,3 +247,17 @@ def test_beat_schedule_names_real_tasks():
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_the_retry_window_runs_from_the_first_attempt_not_from_writing():
+    """A row held for the night, or retried by staff days later, still gets its retries."""
+    delivery = publish_one()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - timedelta(days=3), state="dead", attempts=9
+    )
+    assert services.deliveries_retry(ids=[delivery.pk]) == 1
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("x")):
+        assert services.delivery_send(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert delivery.first_attempt_at is not None
