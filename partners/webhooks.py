@@ -70,7 +70,9 @@ def emit(
         return []
     now = now or timezone.now()
     endpoints: dict[int, list[WebhookEndpoint]] = {}
-    for endpoint in WebhookEndpoint.objects.filter(organisation_id__in={org for org, _ in items}):
+    for endpoint in WebhookEndpoint.objects.filter(
+        organisation_id__in={org for org, _ in items}, organisation__is_active=True
+    ):
         if event_type in (endpoint.event_types or []):
             endpoints.setdefault(endpoint.organisation_id, []).append(endpoint)
     events = [
@@ -347,14 +349,14 @@ def event_replay(*, event: WebhookEvent) -> int:
         )
         if not created:
             delivery.state, delivery.next_attempt_at, delivery.queued_at = "pending", now, now
-            delivery.last_error, delivery.attempts, delivery.first_attempt_at = "", 0, None
+            # Attempts keep counting (the history stays); the retry window starts afresh.
+            delivery.last_error, delivery.first_attempt_at = "", None
             delivery.save(
                 update_fields=[
                     "state",
                     "next_attempt_at",
                     "queued_at",
                     "last_error",
-                    "attempts",
                     "first_attempt_at",
                 ]
             )

@@ -348,3 +348,13 @@ def test_after_rotation_both_secrets_sign_for_a_day(partner, receiver, commit):
     with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=25)):
         header = webhooks.signature_header(endpoint, int(time.time()), body)
     assert header.count("v1=") == 1
+
+
+def test_a_deactivated_partner_hears_nothing(partner, receiver, commit):
+    endpoint_for(partner, receiver.url)
+    person = learner_of(partner)
+    partner.is_active = False
+    partner.save()
+    commit(lambda: enroll(person))
+    assert receiver.calls == []
+    assert WebhookEvent.objects.count() == 0
