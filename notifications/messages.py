@@ -359,11 +359,26 @@ def _delivery_label(value: Any) -> str:
 @message("offering.starts_soon", Category.REMINDERS, urgent=False)
 def _starts_soon(data: dict[str, Any]) -> Rendered:
     days = int(data.get("days_left") or 1)
+    values = {"course": course(data), "days": days}
+    if days == 1:
+        subject = _("Starts tomorrow: %(course)s") % values
+        lead = _("%(course)s starts tomorrow.") % values
+    else:
+        subject = (
+            ngettext(
+                "Starts in %(days)d day: %(course)s", "Starts in %(days)d days: %(course)s", days
+            )
+            % values
+        )
+        lead = (
+            ngettext(
+                "%(course)s starts in %(days)d day.", "%(course)s starts in %(days)d days.", days
+            )
+            % values
+        )
     return Rendered(
-        subject=ngettext("Starts tomorrow: %(course)s", "Starts in %(days)d days: %(course)s", days)
-        % {"course": course(data), "days": days},
-        lead=ngettext("%(course)s starts tomorrow.", "%(course)s starts in %(days)d days.", days)
-        % {"course": course(data), "days": days},
+        subject=subject,
+        lead=lead,
         facts=[section(data), *where(data)],
         action=my_learning(),
     )
