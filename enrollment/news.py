@@ -141,13 +141,24 @@ def tell(enrollment: Enrollment, offering: Offering, *, before: str | None, reas
     event = event_name(enrollment.status, before)
     publish(event=event, recipients=[enrollment.learner_id], data=data)
     if enrollment.status == Status.PENDING:
-        staff = offering.instructors.values_list("pk", flat=True)
-        publish(event="enrollment.pending_approval", recipients=list(staff), data=data)
+        publish(event="enrollment.pending_approval", recipients=approvers(offering), data=data)
     hook = webhook_type(event, before)
     if hook:
         webhooks.emit_for_learners(
             hook, [(enrollment.learner_id, enrollment_resource(enrollment, offering, before))]
         )
+
+
+def approvers(offering: Offering) -> list[int]:
+    """Who hears of a request to approve: the instructors, or else the course's managers."""
+    staff = list(offering.instructors.values_list("pk", flat=True))
+    if not staff:
+        staff = list(
+            StaffMembership.objects.filter(
+                institution_id=offering.course.institution_id, role__in=DIGEST_ROLES
+            ).values_list("user_id", flat=True)
+        )
+    return staff
 
 
 def tell_many(rows: list[tuple[Enrollment, str]], offering: Offering, reason: str) -> None:

@@ -516,3 +516,19 @@ def test_the_roster_page_sends_announcements(client, make_staff):
     assert "Write a subject and a message." in response.content.decode()
     assert client.get(url).status_code == 405
     assert Notification.objects.filter(event="offering.announcement").count() == 1
+
+
+def test_without_instructors_the_managers_hear_of_requests_to_approve(told, make_staff):
+    offering = OfferingFactory(requires_approval=True)
+    manager = make_staff(offering.course.institution, preferred_language="en")
+    make_staff(offering.course.institution, role="instructor")  # of other offerings: not told
+    make_staff()  # another institution's manager: not told
+    applicant = learner()
+    assert told(
+        lambda: services.enrollment_create(learner=applicant, offering=offering, actor=applicant)
+    ) == sorted(
+        [
+            ("enrollment.pending", applicant.email, "sent"),
+            ("enrollment.pending_approval", manager.email, "sent"),
+        ]
+    )
