@@ -11,8 +11,10 @@ from django.utils import timezone
 from accounts.models import User
 from courses.models import Course, Offering, Prerequisite, Program, Term, Topic
 from institutions.models import Institution, StaffMembership
+from reports.models import ProjectOfficeMember
 
 from . import data
+from .indicators import seed_indicators
 
 DEMO_PASSWORD = "yuchuang-demo"  # noqa: S105  (printed for the demo; never used in production)
 SUPERUSER_EMAIL = "admin@yuchuang.local"
@@ -218,6 +220,12 @@ def seed_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> Se
         )
         report.logins.append((learner.email, f"learner ({learner.get_learner_type_display()})"))
     report.enrollments = _seed_enrollments(password=password, now=now)
+
+    # The project office reads every owner's results and edits the indicators (in the admin).
+    office = _user("office@yuchuang.local", password=password, display_name="项目办", is_staff=True)
+    ProjectOfficeMember.objects.get_or_create(user=office)
+    report.logins.append((office.email, "project office"))
+    seed_indicators()
     return report
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "courses",
     "notifications",
     "enrollment",
+    "reports",
     "demo",
 ]
 
