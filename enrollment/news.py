@@ -241,9 +241,10 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _tell_learners_of_change(offering: Offering, changes: dict[str, list[Any]]) -> None:
+def offering_facts(offering: Offering) -> dict[str, Any]:
+    """What every message about an offering names: the course, the term and section, the start."""
     course = offering.course
-    data = {
+    return {
         "offering": str(offering.public_id),
         "course_code": course.code,
         "course_title_zh": course.title_zh,
@@ -251,6 +252,12 @@ def _tell_learners_of_change(offering: Offering, changes: dict[str, list[Any]]) 
         "term_code": offering.term.code,
         "section": offering.section,
         "starts_on": offering.starts_on.isoformat(),
+    }
+
+
+def _tell_learners_of_change(offering: Offering, changes: dict[str, list[Any]]) -> None:
+    data = {
+        **offering_facts(offering),
         "changes": changes,
     }
     learners = offering.enrollments.filter(status__in=LIVE).values_list("learner_id", flat=True)
@@ -377,14 +384,8 @@ def send_daily_digests(*, now: datetime | None = None) -> int:
 
 
 def _digest_row(offering: Any, counts: dict[str, Any]) -> dict[str, Any]:
-    course = offering.course
     return {
-        "offering": str(offering.public_id),
-        "course_code": course.code,
-        "course_title_zh": course.title_zh,
-        "course_title_en": course.title_en,
-        "term_code": offering.term.code,
-        "section": offering.section,
+        **offering_facts(offering),
         "counts": {k: counts[k] for k in ("enrolled", "waitlisted", "left")},
         "pending": offering.pending,
         "seats_taken": offering.seats_taken,
@@ -415,15 +416,8 @@ def offering_announce(*, offering: Offering, actor: Any, subject: str, body: str
         raise RuleViolation(
             "announcement_too_long", subject=ANNOUNCEMENT_SUBJECT_MAX, body=ANNOUNCEMENT_BODY_MAX
         )
-    course = offering.course
     data = {
-        "offering": str(offering.public_id),
-        "course_code": course.code,
-        "course_title_zh": course.title_zh,
-        "course_title_en": course.title_en,
-        "term_code": offering.term.code,
-        "section": offering.section,
-        "starts_on": offering.starts_on.isoformat(),
+        **offering_facts(offering),
         "subject": subject,
         "body": body,
         "sender": getattr(actor, "display_name", "") or getattr(actor, "email", ""),

@@ -177,3 +177,12 @@ def hold_for_quiet_hours(at: datetime) -> datetime:
     if morning <= local:
         morning += timedelta(days=1)
     return morning
+
+
+def delete_in_batches(queryset: models.QuerySet[Any], size: int = 5000) -> int:
+    """Delete what `queryset` selects a batch at a time (no long lock); returns how many rows."""
+    model = queryset.model
+    deleted = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:size]):
+        deleted += model._default_manager.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
+    return deleted

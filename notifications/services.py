@@ -171,31 +171,18 @@ def prune(*, now: datetime | None = None) -> dict[str, int]:
     """Forget what is old: finished deliveries and read or old inbox items past retention."""
     now = now or timezone.now()
     finished = [Delivery.State.SENT, Delivery.State.SKIPPED, Delivery.State.DEAD]
-    deliveries = _delete_in_batches(
+    deliveries = outbox.delete_in_batches(
         Delivery.objects.filter(
             state__in=finished,
             updated_at__lt=now - timedelta(days=settings.NOTIFICATIONS_DELIVERY_RETENTION_DAYS),
         )
     )
-    inbox = _delete_in_batches(
+    inbox = outbox.delete_in_batches(
         Notification.objects.filter(
             created_at__lt=now - timedelta(days=settings.NOTIFICATIONS_INBOX_RETENTION_DAYS)
         ).exclude(deliveries__state__in=Delivery.DUE)
     )
     return {"deliveries": deliveries, "notifications": inbox}
-
-
-def _delete_in_batches(queryset: Any, size: int = 5000) -> int:
-    deleted = 0
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:size])
-        if not ids:
-            return deleted
-        deleted += (
-            queryset.model._default_manager.filter(pk__in=ids)
-            .delete()[1]
-            .get(queryset.model._meta.label, 0)
-        )
 
 
 # --- the inbox and preferences -------------------------------------------------------------------

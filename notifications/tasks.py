@@ -13,17 +13,20 @@ from . import services
 DATABASE_TROUBLE = (OperationalError, InterfaceError)
 
 
-@shared_task(
-    name="notifications.deliver",
-    acks_late=True,
-    autoretry_for=DATABASE_TROUBLE,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=45,
-    time_limit=60,
-)
+# What every delivery task (an email, a webhook call) runs with.
+DELIVERY_TASK = {
+    "acks_late": True,
+    "autoretry_for": DATABASE_TROUBLE,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "soft_time_limit": 45,
+    "time_limit": 60,
+}
+
+
+@shared_task(name="notifications.deliver", **DELIVERY_TASK)
 def deliver(delivery_id: int) -> str:
     return services.delivery_send(delivery_id)
 

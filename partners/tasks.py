@@ -1,22 +1,13 @@
 """Webhook jobs: one call per task; the sweep and the pruning run on celery beat."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from notifications.tasks import DELIVERY_TASK
 
 from . import webhooks
 
 
-@shared_task(
-    name="partners.deliver_webhook",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=45,
-    time_limit=60,
-)
+@shared_task(name="partners.deliver_webhook", **DELIVERY_TASK)
 def deliver_webhook(delivery_id: int) -> str:
     return webhooks.delivery_send(delivery_id)
 

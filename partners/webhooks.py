@@ -410,11 +410,9 @@ def prune(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     keys = IdempotencyRecord.objects.filter(created_at__lt=now - timedelta(hours=48)).delete()[0]
-    old = WebhookEvent.objects.filter(
-        created_at__lt=now - timedelta(days=settings.WEBHOOKS_EVENT_RETENTION_DAYS)
-    ).exclude(deliveries__state__in=outbox.OutboxItem.DUE)
-    events = 0
-    while ids := list(old.values_list("pk", flat=True)[:5000]):
-        WebhookEvent.objects.filter(pk__in=ids).delete()
-        events += len(ids)
+    events = outbox.delete_in_batches(
+        WebhookEvent.objects.filter(
+            created_at__lt=now - timedelta(days=settings.WEBHOOKS_EVENT_RETENTION_DAYS)
+        ).exclude(deliveries__state__in=outbox.OutboxItem.DUE)
+    )
     return {"idempotency_keys": keys, "webhook_events": events}
