@@ -146,12 +146,17 @@ class Filters:
 
 @dataclass(frozen=True)
 class Figure:
-    """A value; ratios also carry their parts, share of women its not-stated count."""
+    """A value; ratios also carry their parts, share of women its not-stated count.
+
+    `people` is how many learners (or enrollments) the figure rests on, for measures that count
+    people: what small-cell suppression judges. None for catalog measures.
+    """
 
     value: Decimal
     numerator: Decimal | None = None
     denominator: Decimal | None = None
     not_stated: int | None = None
+    people: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -197,14 +202,16 @@ class Dimension:
     names: tuple[str, str] | None = None
     choices: Callable[[], dict[Any, str]] | None = None
     none_label: Promise = NONE_LABEL
+    drill: bool = False  # only for listing the rows behind a number, not a report split
 
     def label_lookups(self, source: str) -> dict[str, Any]:
         if self.names is None:
             return {}
         base = self.paths[source].removesuffix("__code")
+        prefix = "" if base == "pk" else f"{base}__"
         return {
-            "_label_zh": Min(f"{base}__{self.names[0]}"),
-            "_label_en": Min(f"{base}__{self.names[1]}"),
+            "_label_zh": Min(f"{prefix}{self.names[0]}"),
+            "_label_en": Min(f"{prefix}{self.names[1]}"),
         }
 
 
@@ -253,6 +260,18 @@ DIMENSIONS: dict[str, Dimension] = {
             _("term"),
             {ENROLLMENT: "offering__term__code", OFFERING: "term__code"},
             names=("name_zh", "name_en"),
+        ),
+        # The rows behind a number: offerings, or courses and programs for the launch measures.
+        Dimension("offering", _("offering"), {ENROLLMENT: "offering", OFFERING: "pk"}, drill=True),
+        Dimension(
+            "course", _("course"), {COURSE: "pk"}, names=("title_zh", "title_en"), drill=True
+        ),
+        Dimension(
+            "launched_program",
+            _("program"),
+            {PROGRAM: "pk"},
+            names=("name_zh", "name_en"),
+            drill=True,
         ),
     )
 }
@@ -371,13 +390,23 @@ def _plain(parts: dict[str, Decimal]) -> Figure:
     return Figure(parts["value"])
 
 
+def _people(parts: dict[str, Decimal]) -> Figure:
+    return Figure(parts["value"], people=parts["value"])
+
+
+def _hours(parts: dict[str, Decimal]) -> Figure:
+    return Figure(parts["value"], people=parts["people"])
+
+
 def _rate(parts: dict[str, Decimal]) -> Figure:
-    return Figure(_pct(parts["num"], parts["den"]), parts["num"], parts["den"])
+    return Figure(_pct(parts["num"], parts["den"]), parts["num"], parts["den"], people=parts["den"])
 
 
 def _women(parts: dict[str, Decimal]) -> Figure:
     women, men = parts["female"], parts["male"]
-    return Figure(_pct(women, women + men), women, women + men, int(parts["not_stated"]))
+    return Figure(
+        _pct(women, women + men), women, women + men, int(parts["not_stated"]), people=women + men
+    )
 
 
 @dataclass(frozen=True)
@@ -391,7 +420,19 @@ class Measure:
 
     @property
     def dimensions(self) -> list[str]:
-        return [code for code, d in DIMENSIONS.items() if self.source in d.paths]
+        """The splits a report shows."""
+        return [code for code, d in DIMENSIONS.items() if self.source in d.paths and not d.drill]
+
+    @property
+    def drill_dimension(self) -> str:
+        """The split that lists the rows behind a number (offerings, courses or programs)."""
+        return next(code for code, d in DIMENSIONS.items() if self.source in d.paths and d.drill)
+
+    def zero(self) -> Figure:
+        """The figure of a row with nothing in it."""
+        day = date(2000, 1, 1)
+        names = self.parts(Scope(timezone.now()), 0, Period(day, date(2000, 1, 2)))
+        return self.combine({name: Decimal(0) for name in names})
 
     @property
     def uses_learners(self) -> bool:
@@ -437,6 +478,7 @@ MEASURES: dict[str, Measure] = {
             Unit.COUNT,
             ENROLLMENT,
             lambda s, i, p: {"value": _count("pk", s.held_seat(i, p))},
+            _people,
         ),
         Measure(
             "unique_learners",
@@ -444,6 +486,7 @@ MEASURES: dict[str, Measure] = {
             Unit.COUNT,
             ENROLLMENT,
             _seat_learners(Q()),
+            _people,
         ),
         Measure(
             "completions",
@@ -451,6 +494,7 @@ MEASURES: dict[str, Measure] = {
             Unit.COUNT,
             ENROLLMENT,
             lambda s, i, p: {"value": _count("pk", s.result(p, Status.COMPLETED))},
+            _people,
         ),
         Measure(
             "completion_rate",
@@ -465,7 +509,11 @@ MEASURES: dict[str, Measure] = {
             _("Learning hours delivered"),
             Unit.HOURS,
             ENROLLMENT,
-            lambda s, i, p: {"value": Sum("hours_completed", filter=s.result(p, Status.COMPLETED))},
+            lambda s, i, p: {
+                "value": Sum("hours_completed", filter=s.result(p, Status.COMPLETED)),
+                "people": _count("pk", s.result(p, Status.COMPLETED)),
+            },
+            _hours,
         ),
         Measure(
             "programs_launched",
@@ -505,6 +553,7 @@ MEASURES: dict[str, Measure] = {
             Unit.COUNT,
             ENROLLMENT,
             lambda s, i, p: {"value": _count("learner", s.lost_waitlist(p))},
+            _people,
         ),
         Measure(
             "share_of_women",
@@ -527,6 +576,7 @@ MEASURES: dict[str, Measure] = {
                     ]
                 )
             ),
+            _people,
         ),
         Measure(
             "learners_other_institutions",
@@ -537,6 +587,7 @@ MEASURES: dict[str, Measure] = {
                 Q(learner__home_institution__isnull=False)
                 & ~Q(learner__home_institution=F("offering__course__institution"))
             ),
+            _people,
         ),
     )
 }

@@ -4,6 +4,7 @@ With nothing set, the platform runs on SQLite with eager tasks and mail written 
 var/. DATABASE_URL, CELERY_BROKER_URL, REDIS_URL and EMAIL_URL switch to real services.
 """
 
+from datetime import date
 from pathlib import Path
 
 import django_stubs_ext
@@ -165,6 +166,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# Results reporting (reports/): figures count from the project's first day; quarterly reports
+# cover every quarter from the one it falls in.
+REPORTS_PROJECT_START = date.fromisoformat(env("REPORTS_PROJECT_START", default="2025-01-01"))
 
 # Notifications (notifications/, partners/webhooks.py). Links in mail start with SITE_URL.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

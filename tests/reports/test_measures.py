@@ -250,4 +250,10 @@ def test_registry_is_complete() -> None:
         "learners_employers",
         "learners_other_institutions",
     }
-    assert set(DIMENSIONS) == {"sex", "learner_type", "institution", "program", "term"}
+    splits = {code for code, d in DIMENSIONS.items() if not d.drill}
+    assert splits == {"sex", "learner_type", "institution", "program", "term"}
+    assert {MEASURES[code].drill_dimension for code in MEASURES} == {
+        "offering",
+        "course",
+        "launched_program",
+    }
