@@ -665,8 +665,9 @@ def compute(
     measure = MEASURES[code]
     as_of = as_of or timezone.now()
     filters = filters or Filters()
+    allowed = {*measure.dimensions, measure.drill_dimension}  # the drill split lists rows
     for name in dimensions:
-        if name not in measure.dimensions:
+        if name not in allowed:
             raise ValueError(f"{code} cannot be split by {name}.")
     scope = Scope(as_of)
     aggregates: dict[str, Any] = {}
