@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("courses.api.urls")),
     path("", include("enrollment.api.urls")),
     path("", include("partners.api.urls")),
+    path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),

@@ -47,7 +47,7 @@ CLIENT_ARGS = [
     "--name",
     "docs check",
     "--scopes",
-    "catalog:read enrollments:read enrollments:write learners:write",
+    "catalog:read enrollments:read enrollments:write learners:write reports:read",
 ]
 
 FENCE = re.compile(

@@ -204,6 +204,7 @@ def offering_body(w: World) -> dict[str, Any]:
 CATALOG = "catalog:read"
 READ, WRITE, LEARNERS = "enrollments:read", "enrollments:write", "learners:write"
 HOOKS = "webhooks:manage"
+REPORTS = "reports:read"
 # Partner-only: browsers 403; the partner sees its own, another partner its own (lists) or 404.
 PARTNER_LIST = (401, 403, 403, 403, 403, 200, 403, 200)
 
@@ -497,6 +498,22 @@ ROWS = [
         PARTNER_LIST,
         (HOOKS,),
     ),
+    # Reports: the office (here no caller) and partners of no institution read every owner's;
+    # staff only their own owner's (the combined one is 403, another owner's 404); learners 403.
+    Row(
+        "combined report",
+        "get",
+        lambda w: "/api/v1/reports/2026Q3/",
+        (401, 403, 403, 403, 403, 200, 403, 200),
+        (REPORTS,),
+    ),
+    Row(
+        "owner report",
+        "get",
+        lambda w: "/api/v1/reports/2026Q3/?owner=CQJTU",
+        (401, 403, 403, 200, 404, 200, 403, 200),
+        (REPORTS,),
+    ),
 ]
 
 
@@ -520,6 +537,8 @@ SAME_AS_PATCH = {"put"}
 
 
 def template_of(path: str) -> str:
+    path = path.split("?")[0]
+    path = re.sub(r"/reports/\d{4}Q[1-4]/", "/reports/{quarter}/", path)
     path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", path)
     path = re.sub(r"/institutions/[A-Z]+/", "/institutions/{code}/", path)
     return re.sub(r"/learners/E-\d+/", "/learners/{external_id}/", path)

@@ -38,7 +38,7 @@ def world() -> World:
 
 
 @pytest.fixture
-def summer() -> Iterator[None]:
+def summer(world: World) -> Iterator[None]:
     """Today is 15 July 2027: Q2 is over, Q3 runs."""
     with mock.patch("django.utils.timezone.now", return_value=at(7, 15)):
         yield

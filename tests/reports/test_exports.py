@@ -350,7 +350,7 @@ def test_queries_do_not_grow_with_owners(world: World, django_assert_max_num_que
 
 
 @pytest.fixture
-def summer() -> Iterator[None]:
+def summer(world: World) -> Iterator[None]:
     """Today is 15 July 2027: Q2 is over, Q3 runs."""
     with mock.patch("django.utils.timezone.now", return_value=AS_OF):
         yield
