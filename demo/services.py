@@ -1,4 +1,5 @@
-"""Loads the demo data set. Idempotent: every row is found by its natural key and updated."""
+"""Loads the demo data set. Idempotent: every row is found by its natural key and updated, and
+the history (demo.history) is written once."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,6 +15,7 @@ from institutions.models import Institution, StaffMembership
 from reports.models import ProjectOfficeMember
 
 from . import data
+from .history import GIVEN, SURNAMES, HistoryReport, seed_history, terms_around
 from .indicators import seed_indicators
 
 DEMO_PASSWORD = "yuchuang-demo"  # noqa: S105  (printed for the demo; never used in production)
@@ -26,45 +28,9 @@ class SeedReport:
     programs: int = 0
     courses: int = 0
     offerings: int = 0
-    enrollments: int = 0
+    enrollments: int = 0  # new ones
     logins: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TermSpec:
-    code: str
-    name_zh: str
-    name_en: str
-    starts_on: date
-    ends_on: date
-
-
-def terms_around(today: date) -> tuple[TermSpec, TermSpec]:
-    """The teaching term running on `today` (or the one just before it) and the next one."""
-
-    def autumn(year: int) -> TermSpec:
-        return TermSpec(
-            f"{year}-autumn",
-            f"{year}—{year + 1}学年秋季学期",
-            f"Autumn {year}",
-            date(year, 9, 1),
-            date(year + 1, 1, 17),
-        )
-
-    def spring(year: int) -> TermSpec:
-        return TermSpec(
-            f"{year}-spring",
-            f"{year - 1}—{year}学年春季学期",
-            f"Spring {year}",
-            date(year, 2, 23),
-            date(year, 7, 5),
-        )
-
-    if today.month >= 9:
-        return autumn(today.year), spring(today.year + 1)
-    if today.month == 1:
-        return autumn(today.year - 1), spring(today.year)
-    return spring(today.year), autumn(today.year)
+    history: HistoryReport = field(default_factory=HistoryReport)
 
 
 def _at(day: date, hour: int = 9) -> datetime:
@@ -220,6 +186,11 @@ def seed_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> Se
         )
         report.logins.append((learner.email, f"learner ({learner.get_learner_type_display()})"))
     report.enrollments = _seed_enrollments(password=password, now=now)
+    # The past since the project began, so the quarterly reports have a trend to show.
+    history = seed_history(today=today, now=now)
+    report.offerings += history.offerings
+    report.enrollments += history.enrollments
+    report.history = history
 
     # The project office reads every owner's results and edits the indicators (in the admin).
     office = _user("office@yuchuang.local", password=password, display_name="项目办", is_staff=True)
@@ -227,10 +198,6 @@ def seed_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> Se
     report.logins.append((office.email, "project office"))
     seed_indicators()
     return report
-
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "强", "丽", "军", "欣"]
 
 
 def _seed_enrollments(*, password: str, now: datetime) -> int:

@@ -54,7 +54,14 @@ def test_seed_loads_the_seven_owners_and_their_catalog():
     assert not Course.objects.filter(title_en="").exists()
     statuses = set(Offering.objects.values_list("status", flat=True))
     assert statuses >= {"published", "draft", "cancelled"}
-    assert Term.objects.values("code").distinct().count() == 2
+    # The current and next terms, and the three past ones since the project began (2025-01-01).
+    assert set(Term.objects.values_list("code", flat=True)) == {
+        "2025-spring",
+        "2025-autumn",
+        "2026-spring",
+        "2026-autumn",
+        "2027-spring",
+    }
     assert Offering.objects.open_for_enrollment().count() > 10
     for offering in Offering.objects.select_related("course", "term"):
         offering.full_clean()  # every seeded row passes the same validation as the admin
@@ -65,10 +72,14 @@ def test_seed_loads_the_seven_owners_and_their_catalog():
 
 
 def test_seed_is_idempotent():
-    seed_demo(today=date(2026, 11, 28))
+    first = seed_demo(today=date(2026, 11, 28))
     before = counts()
-    seed_demo(today=date(2026, 11, 28))
+    again = seed_demo(today=date(2026, 11, 28))
     assert counts() == before
+    # The summary stays true: the same offerings found, nothing new enrolled.
+    assert again.offerings == first.offerings == Offering.objects.count()
+    assert first.enrollments == Enrollment.objects.count()
+    assert again.enrollments == 0
 
 
 def test_command_prints_the_logins_and_refuses_production(settings):
