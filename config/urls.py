@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("notifications.urls")),
     path("", include("enrollment.urls")),
     path("", include("courses.urls")),
