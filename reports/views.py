@@ -8,6 +8,7 @@ the page with the default and a message, never an error page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +43,7 @@ ALL = "all"  # the owner part of an address for the whole project
 PAGE_SIZE = 50
 PERIODS = ("quarter", "cumulative")
 CODE_MAX = 40  # longer than any owner or indicator code: not found without a query
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # institutions.models.code_validator's
 
 
 def _quarter(request: HttpRequest) -> tuple[Period, str]:
@@ -70,9 +72,10 @@ def _quarter(request: HttpRequest) -> tuple[Period, str]:
 
 def _visible_owner(user: Any, code: str) -> Institution:
     """The active owner with this code if the user may read its results; otherwise not found."""
+    # A code that cannot exist is not looked up (PostgreSQL refuses a NUL, for one).
     institution = (
         Institution.objects.filter(code__iexact=code, is_active=True).first()
-        if len(code) <= CODE_MAX
+        if len(code) <= CODE_MAX and CODE.match(code)
         else None
     )
     if institution is None or not rules.can_view(user, institution):

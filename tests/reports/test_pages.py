@@ -484,6 +484,16 @@ def test_drill_down_404s_and_bad_input(
     assert status(client, "/reports/all/NOPE/" + Q2) == 404
     assert status(client, "/reports/all/" + "X" * 500 + "/") == 404
     assert status(client, "/reports/" + "X" * 500 + "/PW-LEARNERS/") == 404
+    for odd in ("%00", "a%20b", "%E4%B8%AD", "A%00"):
+        with CaptureQueriesContext(connection) as queries:
+            assert status(client, f"/reports/{odd}/") == 404
+            assert status(client, f"/reports/{odd}/PW-LEARNERS/") == 404
+        lookups = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "institutions_institution"' in q["sql"]
+        ]
+        assert lookups == []  # not looked up at all
     Indicator.objects.create(
         code="C-ONLY", name_zh="丙区学员", measure="unique_learners", institution=world.c, target=3
     )
