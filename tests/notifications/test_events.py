@@ -266,10 +266,11 @@ def test_publish_outside_a_transaction_is_refused():
 def test_turned_off_categories_skip_mail_but_transactional_always_goes(told):
     person = learner()
     Preferences.objects.create(user=person, reminders=False, digests=False, announcements=False)
-    offering = OfferingFactory(starts_on=timezone.localdate() + timedelta(days=3))
-    assert told(
-        lambda: services.enrollment_create(learner=person, offering=offering, actor=person)
-    ) == [("enrollment.enrolled", person.email, "sent")]
+    with mock.patch("django.utils.timezone.now", return_value=_shanghai(2026, 11, 30, 9)):
+        offering = OfferingFactory(starts_on=date(2026, 12, 3))
+        assert told(
+            lambda: services.enrollment_create(learner=person, offering=offering, actor=person)
+        ) == [("enrollment.enrolled", person.email, "sent")]
     with mock.patch("django.utils.timezone.now", return_value=_shanghai(2026, 11, 30, 10)):
         assert told(lambda: news.remind_starting_courses(today=timezone.localdate())) == [
             ("offering.starts_soon", person.email, "skipped")
@@ -284,8 +285,10 @@ def _shanghai(*args: int) -> datetime:
 
 def test_reminders_written_at_night_wait_for_the_morning(told):
     person = learner()
-    offering = OfferingFactory(starts_on=date(2026, 12, 2))
-    told(lambda: services.enrollment_create(learner=person, offering=offering, actor=person))
+    # Fixed times: the reminder is for a course three days after the night it is written.
+    with mock.patch("django.utils.timezone.now", return_value=_shanghai(2026, 11, 29, 12)):
+        offering = OfferingFactory(starts_on=date(2026, 12, 2))
+        told(lambda: services.enrollment_create(learner=person, offering=offering, actor=person))
     night = _shanghai(2026, 11, 29, 23, 30)
     with mock.patch("django.utils.timezone.now", return_value=night):
         assert told(lambda: news.remind_starting_courses(today=night.date())) == [
@@ -295,8 +298,8 @@ def test_reminders_written_at_night_wait_for_the_morning(told):
     assert held.next_attempt_at == _shanghai(2026, 11, 30, 8, 0)
     assert held.queued_at is None
     # A transactional message at the same hour goes at once.
-    other = OfferingFactory()
     with mock.patch("django.utils.timezone.now", return_value=night):
+        other = OfferingFactory()
         assert told(
             lambda: services.enrollment_create(learner=person, offering=other, actor=person)
         ) == [("enrollment.enrolled", person.email, "sent")]
