@@ -3,7 +3,7 @@
 Tasks run eagerly: `told()` runs the commit hooks, so each test sees the mail really sent.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -321,10 +321,10 @@ def test_reminders_written_at_night_wait_for_the_morning(told):
 
 def test_course_reminders_three_days_and_one_day_before_each_once(told):
     person = learner()
-    starts = date(2026, 12, 10)
+    starts = timezone.localdate() + timedelta(days=7)
     offering = OfferingFactory(starts_on=starts)
     services.enrollment_create(learner=person, offering=offering, actor=person)
-    noon = datetime(2026, 12, 7, 12, tzinfo=SHANGHAI)
+    noon = datetime.combine(starts - timedelta(days=3), time(12), tzinfo=SHANGHAI)
     with mock.patch("django.utils.timezone.now", return_value=noon):
         assert len(told(lambda: news.remind_starting_courses(today=starts - timedelta(3)))) == 1
         assert told(lambda: news.remind_starting_courses(today=starts - timedelta(3))) == []
@@ -340,7 +340,7 @@ def test_course_reminders_three_days_and_one_day_before_each_once(told):
 
 def test_a_late_reminder_run_still_sends_the_one_that_fits():
     person = learner()
-    starts = date(2026, 12, 10)
+    starts = timezone.localdate() + timedelta(days=7)
     offering = OfferingFactory(starts_on=starts)
     services.enrollment_create(learner=person, offering=offering, actor=person)
     # The 3-day run never happened; two days before, the "3-day" reminder goes with 2 days left.
