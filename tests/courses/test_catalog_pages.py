@@ -264,6 +264,7 @@ def test_catalog_paginates(client):
     make_courses(25)
     first = client.get("/courses/")
     assert len(first.context["courses"]) == 20
-    second = client.get("/courses/?page=2")
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    second = client.get("/courses/?q=&page=2")
     assert len(second.context["courses"]) == 5
-    assert 'rel="prev"' in second.content.decode()
+    assert 'href="?q=&amp;page=1" rel="prev"' in second.content.decode()
