@@ -9,8 +9,10 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +43,16 @@ class Measurement:
 
 
 def _run(
-    argv: list[str], *, timeout: float, env: dict[str, str] | None = None
+    argv: list[str],
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    done: Callable[[], bool] | None = None,
 ) -> tuple[str, float, float]:
-    """Run `argv`, returning (stdout, wall seconds, CPU seconds of that process)."""
+    """Run `argv`, returning (stdout, wall seconds, CPU seconds of that process).
+
+    When `done()` turns true the process gets SIGINT (wrk then prints its results and exits).
+    """
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: S603 (our own command lines)
         argv,
@@ -65,6 +74,9 @@ def _run(
                 chunks.append(chunk)
             if pid:
                 break
+            if done is not None and done():
+                done = None
+                os.kill(process.pid, signal.SIGINT)
             if time.monotonic() > deadline:
                 os.killpg(process.pid, 9)
                 raise RuntimeError(f"{argv[0]} ran over its {timeout:.0f} s bound")
@@ -95,8 +107,13 @@ def wrk(
     threads: int,
     seconds: float,
     timeout: str = "30s",
+    done: Callable[[], bool] | None = None,
 ) -> Measurement:
-    """wrk with one of bench/lua's scripts; its done() prints one BENCH-JSON line."""
+    """wrk with one of bench/lua's scripts; its done() prints one BENCH-JSON line.
+
+    The rate is per second of wrk's run, or of the script's own window (window_us) when it
+    reports one (the rush: from the first thread's start to the last answer).
+    """
     argv = [
         "wrk",
         "-t", str(threads),
@@ -108,14 +125,14 @@ def wrk(
         "--",
         *args,
     ]  # fmt: skip
-    output, wall, cpu = _run(argv, timeout=seconds + 60)
+    output, wall, cpu = _run(argv, timeout=seconds + 60, done=done)
     if os.environ.get("BENCH_DEBUG"):
         print(" ".join(argv), output, sep="\n")
     found = re.search(r"^BENCH-JSON (.*)$", output, re.MULTILINE)
     if not found:
         raise RuntimeError(f"wrk printed no result:\n{output[-2000:]}")
     data = json.loads(found.group(1))
-    duration = data["duration_us"] / 1e6
+    duration = (data.get("window_us") or data["duration_us"]) / 1e6
     cores = cpu / wall if wall else 0.0
     measurement = Measurement(
         name=name,

@@ -29,7 +29,7 @@ from .services import ROOT, Processes, WorkerModel, spare_port, start_gunicorn, 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 SCENARIOS = ("catalog", "rush")
-DEFAULT_MODEL = WorkerModel(workers=4)  # chosen by measurement: docs/performance.md
+DEFAULT_MODEL = WorkerModel(2, "gthread", 4)  # chosen by measurement: docs/performance.md
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -43,7 +43,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--workers",
-        default=f"{DEFAULT_MODEL.worker_class}:{DEFAULT_MODEL.workers}",
+        default=f"{DEFAULT_MODEL.worker_class}:{DEFAULT_MODEL.workers}:{DEFAULT_MODEL.threads}",
         help="gunicorn worker model: sync:N or gthread:N:THREADS",
     )
     parser.add_argument(

@@ -30,7 +30,11 @@ end
 
 function done(summary, latency, requests)
   local counts = {}
+  local first, last = nil, nil
   for _, thread in ipairs(threads) do
+    local started, finished = thread:get("started_us"), thread:get("finished_us")
+    if started and (first == nil or started < first) then first = started end
+    if finished and (last == nil or finished > last) then last = finished end
     for code, n in pairs(thread:get("statuses") or {}) do
       counts[tostring(code)] = (counts[tostring(code)] or 0) + n
     end
@@ -41,6 +45,7 @@ function done(summary, latency, requests)
     bytes = summary.bytes,
     errors = summary.errors,
     statuses = counts,
+    window_us = (first and last) and (last - first) or 0,
     latency_us = {
       min = latency.min,
       max = latency.max,

@@ -1,0 +1,45 @@
+-- pgbench: the SQL of one POST /api/v1/enrollments/ by a signed-in learner, statement for
+-- statement as Django sends it (bench/rush.py captures the real list and records both counts),
+-- with the decisions of enrollment.services taken by \if on the counters read under the lock.
+-- Variables: -D k=0 per=<transactions per client> run=<plan>; the plan table names the
+-- learner, offering and session of transaction n, in the arrival order of the HTTP rush.
+-- Added for pgbench only: the plan lookup. Left out: what is not SQL (Redis throttle, Celery
+-- publish) and Python's own work, which is what the ratio measures.
+\set n :client_id * :per + :k
+\set k :k + 1
+SELECT learner_id, offering_id, session_key, offering_uuid FROM bench_rush_plan WHERE run = :run AND n = :n \gset
+-- The session and its user (SessionMiddleware, AuthenticationMiddleware via DRF).
+SELECT session_key, session_data, expire_date FROM django_session WHERE session_key = ':session_key' AND expire_date > now();
+SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21;
+-- The caller's staff roles (institutions.rules), then the offering by public id.
+SELECT m.institution_id, m.role FROM institutions_staffmembership m JOIN institutions_institution i ON m.institution_id = i.id WHERE m.user_id = :learner_id ORDER BY i.code, 2;
+SELECT o.*, c.*, i.*, t.* FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1;
+BEGIN;
+-- enrollment.locks: the learner, then the offering.
+SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21 FOR UPDATE;
+SELECT o.*, c.*, i.*, t.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.id = :offering_id LIMIT 21 FOR UPDATE OF o \gset
+-- The rules: a live enrollment already? prerequisites missing?
+SELECT * FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
+SELECT p.*, r.* FROM courses_prerequisite p JOIN courses_course r ON p.required_course_id = r.id WHERE p.course_id = (SELECT course_id FROM courses_offering WHERE id = :offering_id) AND NOT (p.required_course_id IN (SELECT u.course_id FROM enrollment_enrollment e JOIN courses_offering u ON e.offering_id = u.id WHERE e.learner_id = :learner_id AND e.status = 'completed'));
+\if :taken < :cap AND :waiting = 0
+INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'enrolled', NULL, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset
+INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'enrolled', '', 'api') RETURNING id;
+INSERT INTO notifications_notification (public_id, event, category, recipient_id, data, dedupe_key, created_at, read_at) VALUES (gen_random_uuid(), 'enrollment.enrolled', 'transactional', :learner_id, '{"enrollment": "x", "status": "enrolled", "course_title_zh": "课程", "course_title_en": "Course", "institution_code": "CQJTU", "term_code": "t", "section": "01", "starts_on": "2026-01-01", "location_zh": "", "location_en": "", "schedule_zh": "", "schedule_en": "", "learner_email": "x@y", "reason": ""}', '', now(), NULL) RETURNING id AS notification_id \gset
+INSERT INTO notifications_delivery (notification_id, channel, state, attempts, next_attempt_at, queued_at, last_error, sent_at, created_at, updated_at) VALUES (:notification_id, 'email', 'pending', 0, now(), now(), '', NULL, now(), now()) RETURNING id;
+SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
+UPDATE courses_offering SET seats_taken = :taken + 1, waitlist_length = :waiting, last_queue_number = :last_number, updated_at = now() WHERE id = :offering_id;
+COMMIT;
+SELECT e.*, u.*, o.*, c.*, i.*, t.*, NULL AS external_id FROM enrollment_enrollment e JOIN accounts_user u ON e.learner_id = u.id JOIN courses_offering o ON e.offering_id = o.id JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE e.id = :enrollment_id LIMIT 21;
+\elif :waiting < :places
+INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'waitlisted', :last_number + 1, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset
+INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'waitlisted', '', 'api') RETURNING id;
+INSERT INTO notifications_notification (public_id, event, category, recipient_id, data, dedupe_key, created_at, read_at) VALUES (gen_random_uuid(), 'enrollment.waitlisted', 'transactional', :learner_id, '{"enrollment": "x", "status": "waitlisted", "course_title_zh": "课程", "course_title_en": "Course", "institution_code": "CQJTU", "term_code": "t", "section": "01", "starts_on": "2026-01-01", "location_zh": "", "location_en": "", "schedule_zh": "", "schedule_en": "", "learner_email": "x@y", "reason": ""}', '', now(), NULL) RETURNING id AS notification_id \gset
+INSERT INTO notifications_delivery (notification_id, channel, state, attempts, next_attempt_at, queued_at, last_error, sent_at, created_at, updated_at) VALUES (:notification_id, 'email', 'pending', 0, now(), now(), '', NULL, now(), now()) RETURNING id;
+SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
+UPDATE courses_offering SET seats_taken = :taken, waitlist_length = :waiting + 1, last_queue_number = :last_number + 1, updated_at = now() WHERE id = :offering_id;
+SELECT * FROM enrollment_enrollment WHERE id = :enrollment_id LIMIT 21;
+COMMIT;
+SELECT e.*, u.*, o.*, c.*, i.*, t.*, NULL AS external_id, (SELECT count(*) FROM enrollment_enrollment w WHERE w.offering_id = e.offering_id AND w.status = 'waitlisted' AND w.queue_number <= e.queue_number) AS position FROM enrollment_enrollment e JOIN accounts_user u ON e.learner_id = u.id JOIN courses_offering o ON e.offering_id = o.id JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE e.id = :enrollment_id LIMIT 21;
+\else
+ROLLBACK;
+\endif
