@@ -116,7 +116,7 @@ def test_defaults_the_last_completed_quarter_into_var_reports(world: World, tmp_
 )
 def test_refuses_bad_arguments(world: World, tmp_path: Path, args: list[str], message: str) -> None:
     with translation.override("en"), pytest.raises(CommandError, match=message.replace("?", ".")):
-        run(*args, "--output-dir", str(tmp_path))
+        run("--language", "en", *args, "--output-dir", str(tmp_path))
     assert not list(tmp_path.iterdir())
 
 

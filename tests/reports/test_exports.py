@@ -302,7 +302,8 @@ def test_labels_follow_the_language_asked_for_not_the_pages(world: World) -> Non
         content = export("xlsx", "zh-hans")
         rows = csv_rows(export("csv", "zh-hans"))
     book = openpyxl.load_workbook(io.BytesIO(content))
-    texts = {cell for row in book["Project-wide"].iter_rows(values_only=True) for cell in row}
+    assert book.sheetnames == ["说明", "产出1", "产出2", "产出3", "全项目"]
+    texts = {cell for row in book["全项目"].iter_rows(values_only=True) for cell in row}
     assert {"PW-LEARNERS 培训学员总数", "女", "男", "甲大学", "甲辅修", "2027-spring学期"} <= texts
     assert "Female" not in texts
     sex = pick(rows, indicator_code="PW-LEARNERS", split="sex", period="to_date")
