@@ -223,14 +223,14 @@ def test_the_project_office_reads_the_results(
         assert page.locator("svg.chart[role=img]").count() == 12
         learners = page.locator("#indicator-PW-LEARNERS")
         assert learners.locator("progress").count() == 1
-        assert f"{quarter[:4]} Q{quarter[-1]}" in learners.inner_text()
+        assert f"{quarter[:4]}年第{quarter[-1]}季度" in learners.inner_text()
         save_screenshot(page, "reports-desktop-zh", tmp_path)
 
         # The quarter select works without script: a GET form.
         page.select_option("#quarter-select", "2025Q4")
         page.locator(".quarter-form button").click()
         page.wait_for_url("**/reports/?quarter=2025Q4")
-        assert "2025 Q4" in page.locator(".subtitle").first.inner_text()
+        assert "2025年第4季度" in page.locator(".subtitle").first.inner_text()
 
         # An owner's dashboard from the list of owners.
         page.locator(".results-owners").get_by_role("link").first.click()
