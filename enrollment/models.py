@@ -240,6 +240,14 @@ class EnrollmentEvent(models.Model):
         verbose_name = _("enrollment event")
         verbose_name_plural = _("enrollment events")
         ordering = ["at", "id"]
+        indexes = [
+            # An enrollment's history in order: its status as of a date, and the reports'
+            # view of how long each status lasted (reports.spans), read from the index alone
+            # (to_status a key column, not INCLUDE: SQLite has no covering indexes).
+            models.Index(
+                fields=["enrollment", "at", "id", "to_status"], name="enrollment_event_timeline"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"

@@ -48,13 +48,21 @@ male and "not stated"), learner type, institution (the course's owner), program 
 term code: terms of different owners sharing a code are one period). A course in two programs
 counts under both, so program buckets may add up to more than the total.
 
-Queries: one for the totals and one per dimension, whatever the number of periods, owners or
-rows: every period is a filtered aggregate column of the same grouped query.
+How: an enrollment's facts as of D are one joined row of a database view over its events
+(`reports.spans`), not subqueries per row and period. Holding a seat reads the stretch from the
+first event into a seat-holding state to the first into an ended state: the state machine
+(enrollment.models.TRANSITIONS) never goes back into a seat, so that stretch is the only one.
+
+Queries: at most one for the totals and one per dimension, whatever the number of periods,
+owners or rows: every period is a filtered aggregate column of the same grouped query. Splits
+by the learner's own keys (sex, learner type) are read with the totals, in one query grouped by
+them, as every part adds up across them. `compute_many` computes several measures that read the
+same rows (source and owners) in the same queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,6 +72,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Min,
     OuterRef,
     Q,
@@ -78,13 +87,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from courses.models import Course, Offering, Program
-from enrollment.models import SEAT_HOLDING, Enrollment, EnrollmentEvent, Status
+from enrollment.models import SEAT_HOLDING, Enrollment, Status
 from institutions.bilingual import prefers_english
+
+from .spans import EnrollmentSpan  # noqa: F401  (the view the measures join, registered here)
 
 SEATS = sorted(SEAT_HOLDING)
 RESULTS = [Status.COMPLETED, Status.NOT_COMPLETED]
 RUN_STATUSES = [Offering.Status.PUBLISHED, Offering.Status.ARCHIVED]
 NEVER = Q(pk__isnull=True)  # a condition no row meets
+SPAN = "_span"  # the alias of an enrollment's span as of the report's date (reports.spans)
 
 
 class Unit:
@@ -203,6 +215,10 @@ class Dimension:
     choices: Callable[[], dict[Any, str]] | None = None
     none_label: Promise = NONE_LABEL
     drill: bool = False  # only for listing the rows behind a number, not a report split
+    # The key is the learner's own (sex, learner type): its buckets split learners into groups
+    # that do not overlap, so every part (a count of enrollments or learners, a sum) adds up
+    # across them, and one query grouped by all such keys gives these splits and the totals.
+    of_learner: bool = False
 
     def label_lookups(self, source: str) -> dict[str, Any]:
         if self.names is None:
@@ -226,12 +242,15 @@ def _learner_type_choices() -> dict[Any, str]:
 DIMENSIONS: dict[str, Dimension] = {
     d.code: d
     for d in (
-        Dimension("sex", _("sex"), {ENROLLMENT: "learner__sex"}, choices=_sex_choices),
+        Dimension(
+            "sex", _("sex"), {ENROLLMENT: "learner__sex"}, choices=_sex_choices, of_learner=True
+        ),
         Dimension(
             "learner_type",
             _("learner type"),
             {ENROLLMENT: "learner__learner_type"},
             choices=_learner_type_choices,
+            of_learner=True,
         ),
         Dimension(
             "institution",
@@ -284,75 +303,100 @@ COURSE_PATH = {ENROLLMENT: "offering__course", OFFERING: "course", COURSE: "pk"}
 
 
 class Scope:
-    """The conditions of one query, as of a moment, and the annotations they need."""
+    """The conditions of one measure as of a moment, and the aliases they need.
 
-    def __init__(self, as_of: datetime) -> None:
+    Measures computed in one query share `aliases`; `where` is what one of them adds to each of
+    its conditions (its learner-type or program-kind filter), so measures with different
+    filters can share a query.
+
+    An enrollment's facts come from one joined row of `reports.spans.EnrollmentSpan`, its
+    status as of `as_of`: no correlated subquery per row or period. Holding a seat uses that
+    an enrollment holds one for a single stretch at most, from its first event into a
+    seat-holding state to its first event into an ended one: the state machine
+    (enrollment.models.TRANSITIONS) has no way back into a seat once it ended.
+    """
+
+    def __init__(
+        self, as_of: datetime, where: Q | None = None, aliases: dict[str, Any] | None = None
+    ) -> None:
         self.as_of = as_of
         self.today = timezone.localtime(as_of).date()
-        self.annotations: dict[str, Any] = {}
+        self.where = where if where is not None else Q()
+        self.annotations: dict[str, Any] = aliases if aliases is not None else {}
 
     def _need(self, name: str, expression: Any) -> str:
         self.annotations.setdefault(name, expression)
         return name
 
-    def _events(self) -> QuerySet[EnrollmentEvent]:
-        return EnrollmentEvent.objects.filter(enrollment=OuterRef("pk"), at__lte=self.as_of)
-
-    def _latest(self, column: str, **conditions: Any) -> Subquery:
-        latest = self._events().filter(**conditions).order_by("-at", "-id").values(column)[:1]
-        return Subquery(latest)
+    def _span(self, column: str) -> str:
+        """The lookup of `column` of the enrollment's span as of `as_of` (its latest event by
+        then, the one without a next event by then)."""
+        spans = "report_spans"
+        self._need(
+            SPAN,
+            FilteredRelation(
+                spans,
+                condition=Q(**{f"{spans}__at__lte": self.as_of})
+                & (
+                    Q(**{f"{spans}__next_at__isnull": True})
+                    | Q(**{f"{spans}__next_at__gt": self.as_of})
+                ),
+            ),
+        )
+        return f"{SPAN}__{column}"
 
     def status(self) -> str:
-        """The annotation holding the enrollment's status at `as_of`."""
-        return self._need("_status", self._latest("to_status"))
+        """The lookup of the enrollment's status at `as_of`."""
+        return self._span("to_status")
 
     def _last_at(self) -> str:
-        return self._need("_last_at", self._latest("at"))
+        return self._span("at")
 
     def _in(self, name: str, period: Period) -> Q:
         return Q(**{f"{name}__gte": period.start_at, f"{name}__lt": period.end_at})
 
-    def held_seat(self, i: int, period: Period) -> Q:
+    def held_seat(self, period: Period) -> Q:
+        """Held a seat at some moment of the period: the stretch began before the period ended
+        (and by `as_of`) and had not ended before the period began. (An end after `as_of` is
+        after the period's start, so it needs no test of its own.)"""
         if period.start_at > self.as_of:
             return NEVER
-        before = self._need(f"_before{i}", self._latest("to_status", at__lt=period.start_at))
-        into = self._need(
-            f"_into{i}",
-            Exists(
-                self._events().filter(
-                    to_status__in=SEATS, at__gte=period.start_at, at__lt=period.end_at
-                )
-            ),
+        began, ended = self._span("seat_from"), self._span("seat_until")
+        if period.end_at <= self.as_of:
+            start = Q(**{f"{began}__lt": period.end_at})
+        else:
+            start = Q(**{f"{began}__lte": self.as_of})
+        return (
+            self.where
+            & start
+            & (Q(**{f"{ended}__isnull": True}) | Q(**{f"{ended}__gte": period.start_at}))
         )
-        return Q(**{f"{before}__in": SEATS}) | Q(**{into: True})
 
     def result(self, period: Period, status: str) -> Q:
-        """Status at `as_of` is `status` and the first result was recorded in the period."""
-        first = self._need(
-            "_result_at",
-            Subquery(
-                self._events().filter(to_status__in=RESULTS).order_by("at", "id").values("at")[:1]
-            ),
-        )
-        return Q(**{self.status(): status}) & self._in(first, period)
+        """Status at `as_of` is `status` and the first result was recorded in the period (by
+        `as_of`, as that status is a result)."""
+        return self.where & Q(**{self.status(): status}) & self._in(self._span("result_at"), period)
 
     def left_after_start(self, period: Period) -> Q:
         """Dropped or withdrawn, in the period, on or after the offering's start date."""
         last = self._last_at()
         day = self._need("_last_day", TruncDate(F(last)))
         return (
-            Q(**{f"{self.status()}__in": [Status.DROPPED, Status.WITHDRAWN]})
+            self.where
+            & Q(**{f"{self.status()}__in": [Status.DROPPED, Status.WITHDRAWN]})
             & self._in(last, period)
             & Q(**{f"{day}__gte": F("offering__starts_on")})
         )
 
     def lost_waitlist(self, period: Period) -> Q:
-        waited = self._need("_waited", Exists(self._events().filter(to_status=Status.WAITLISTED)))
-        seated = self._need("_seated", Exists(self._events().filter(to_status__in=SEATS)))
+        """Expired or cancelled in the period, waitlisted by `as_of` and never seated by then."""
+        waited, seated = self._span("waited_at"), self._span("seat_from")
         return (
-            Q(**{f"{self.status()}__in": [Status.EXPIRED, Status.CANCELLED]})
+            self.where
+            & Q(**{f"{self.status()}__in": [Status.EXPIRED, Status.CANCELLED]})
             & self._in(self._last_at(), period)
-            & Q(**{waited: True, seated: False})
+            & Q(**{f"{waited}__lte": self.as_of})
+            & (Q(**{f"{seated}__isnull": True}) | Q(**{f"{seated}__gt": self.as_of}))
         )
 
     def first_run(self, offerings: QuerySet[Offering], period: Period) -> Q:
@@ -363,10 +407,10 @@ class Scope:
         first = self._need(
             "_first_run", Subquery(runs.order_by("starts_on").values("starts_on")[:1])
         )
-        return Q(**{f"{first}__gte": period.start, f"{first}__lt": period.end})
+        return self.where & Q(**{f"{first}__gte": period.start, f"{first}__lt": period.end})
 
     def runs_in(self, period: Period) -> Q:
-        return Q(
+        return self.where & Q(
             status__in=RUN_STATUSES,
             created_at__lte=self.as_of,
             starts_on__gte=period.start,
@@ -415,7 +459,7 @@ class Measure:
     label: Promise
     unit: str
     source: str
-    parts: Callable[[Scope, int, Period], Parts]
+    parts: Callable[[Scope, Period], Parts]
     combine: Callable[[dict[str, Decimal]], Figure] = _plain
 
     @property
@@ -431,7 +475,7 @@ class Measure:
     def zero(self) -> Figure:
         """The figure of a row with nothing in it."""
         day = date(2000, 1, 1)
-        names = self.parts(Scope(timezone.now()), 0, Period(day, date(2000, 1, 2)))
+        names = self.parts(Scope(timezone.now()), Period(day, date(2000, 1, 2)))
         return self.combine({name: Decimal(0) for name in names})
 
     @property
@@ -440,18 +484,21 @@ class Measure:
 
 
 def _count(column: str, condition: Q) -> Count:
-    return Count(column, filter=condition, distinct=True)
+    # A row appears once per group (the span join has one row per enrollment, a multi-valued
+    # split one per key), so counting rows needs no DISTINCT, which costs PostgreSQL a sort per
+    # aggregate; learners (several enrollments each) do.
+    return Count(column, filter=condition, distinct=column != "pk")
 
 
-def _seat_learners(condition: Q) -> Callable[[Scope, int, Period], Parts]:
-    def parts(s: Scope, i: int, p: Period) -> Parts:
-        return {"value": _count("learner", s.held_seat(i, p) & condition)}
+def _seat_learners(condition: Q) -> Callable[[Scope, Period], Parts]:
+    def parts(s: Scope, p: Period) -> Parts:
+        return {"value": _count("learner", s.held_seat(p) & condition)}
 
     return parts
 
 
-def _women_parts(s: Scope, i: int, p: Period) -> Parts:
-    held = s.held_seat(i, p)
+def _women_parts(s: Scope, p: Period) -> Parts:
+    held = s.held_seat(p)
     return {
         "female": _count("learner", held & Q(learner__sex=User.Sex.FEMALE)),
         "male": _count("learner", held & Q(learner__sex=User.Sex.MALE)),
@@ -459,7 +506,7 @@ def _women_parts(s: Scope, i: int, p: Period) -> Parts:
     }
 
 
-def _rate_parts(s: Scope, i: int, p: Period) -> Parts:
+def _rate_parts(s: Scope, p: Period) -> Parts:
     completed = s.result(p, Status.COMPLETED)
     ended = completed | s.result(p, Status.NOT_COMPLETED) | s.left_after_start(p)
     return {"num": _count("pk", completed), "den": _count("pk", ended)}
@@ -477,7 +524,7 @@ MEASURES: dict[str, Measure] = {
             _("Learners enrolled (enrollments holding a seat)"),
             Unit.COUNT,
             ENROLLMENT,
-            lambda s, i, p: {"value": _count("pk", s.held_seat(i, p))},
+            lambda s, p: {"value": _count("pk", s.held_seat(p))},
             _people,
         ),
         Measure(
@@ -493,7 +540,7 @@ MEASURES: dict[str, Measure] = {
             _("Completions"),
             Unit.COUNT,
             ENROLLMENT,
-            lambda s, i, p: {"value": _count("pk", s.result(p, Status.COMPLETED))},
+            lambda s, p: {"value": _count("pk", s.result(p, Status.COMPLETED))},
             _people,
         ),
         Measure(
@@ -509,7 +556,7 @@ MEASURES: dict[str, Measure] = {
             _("Learning hours delivered"),
             Unit.HOURS,
             ENROLLMENT,
-            lambda s, i, p: {
+            lambda s, p: {
                 "value": Sum("hours_completed", filter=s.result(p, Status.COMPLETED)),
                 "people": _count("pk", s.result(p, Status.COMPLETED)),
             },
@@ -520,14 +567,14 @@ MEASURES: dict[str, Measure] = {
             _("Programs launched"),
             Unit.COUNT,
             PROGRAM,
-            lambda s, i, p: {"value": _count("pk", s.first_run(_program_runs(), p))},
+            lambda s, p: {"value": _count("pk", s.first_run(_program_runs(), p))},
         ),
         Measure(
             "courses_launched",
             _("Courses launched"),
             Unit.COUNT,
             COURSE,
-            lambda s, i, p: {
+            lambda s, p: {
                 "value": _count(
                     "pk", s.first_run(Offering.objects.filter(course=OuterRef("pk")), p)
                 )
@@ -538,21 +585,21 @@ MEASURES: dict[str, Measure] = {
             _("Offerings run"),
             Unit.COUNT,
             OFFERING,
-            lambda s, i, p: {"value": _count("pk", s.runs_in(p))},
+            lambda s, p: {"value": _count("pk", s.runs_in(p))},
         ),
         Measure(
             "seats_offered",
             _("Seats offered"),
             Unit.COUNT,
             OFFERING,
-            lambda s, i, p: {"value": Sum("capacity", filter=s.runs_in(p))},
+            lambda s, p: {"value": Sum("capacity", filter=s.runs_in(p))},
         ),
         Measure(
             "waitlist_unmet",
             _("Waitlist demand unmet"),
             Unit.COUNT,
             ENROLLMENT,
-            lambda s, i, p: {"value": _count("learner", s.lost_waitlist(p))},
+            lambda s, p: {"value": _count("learner", s.lost_waitlist(p))},
             _people,
         ),
         Measure(
@@ -600,46 +647,55 @@ def measure_choices() -> list[tuple[str, Promise]]:
 # --- computing ---------------------------------------------------------------------------------
 
 
-def _base(measure: Measure, scope: Scope, filters: Filters) -> QuerySet[Any]:
-    source = measure.source
+def _base(source: str, as_of: datetime, institutions: frozenset[int] | None) -> QuerySet[Any]:
+    """The rows of `source` a group of measures reads: those of the owners asked for."""
     qs: QuerySet[Any]
     if source == ENROLLMENT:
-        qs = Enrollment.objects.filter(created_at__lte=scope.as_of)
+        qs = Enrollment.objects.filter(created_at__lte=as_of)
     elif source == OFFERING:
         qs = Offering.objects.all()
     elif source == COURSE:
         qs = Course.objects.all()
     else:
         qs = Program.objects.all()
-    if filters.institutions is not None:
+    if institutions is not None:
         path = DIMENSIONS["institution"].paths[source]
-        qs = qs.filter(**{f"{path}__in": sorted(filters.institutions)})
+        qs = qs.filter(**{f"{path}__in": sorted(institutions)})
+    return qs.order_by()
+
+
+def _where(measure: Measure, filters: Filters, aliases: dict[str, Any]) -> Q:
+    """A measure's own filters (program kind, learner type), as a condition on its rows; the
+    program-kind test is an alias, so it stays a column when Django wraps the query."""
+    source, where = measure.source, Q()
     if filters.program_kind:
         if source == PROGRAM:
-            qs = qs.filter(**{"kind": filters.program_kind})
+            where &= Q(kind=filters.program_kind)
         else:
             kinds = Program.objects.filter(
                 courses=OuterRef(COURSE_PATH[source]), kind=filters.program_kind
             )
-            qs = qs.filter(Exists(kinds))
+            name = f"_kind_{filters.program_kind}"
+            aliases.setdefault(name, Exists(kinds))
+            where &= Q(**{name: True})
     if filters.learner_type:
         if source != ENROLLMENT:
             raise ValueError(f"{measure.code} does not count learners: no learner-type filter.")
-        qs = qs.filter(**{"learner__learner_type": filters.learner_type})
-    return qs.order_by()
+        where &= Q(learner__learner_type=filters.learner_type)
+    return where
 
 
 def _figures(
-    measure: Measure, row: Mapping[str, Any], names: Sequence[str], count: int
+    measure: Measure, row: Mapping[str, Any], prefix: str, names: Sequence[str], count: int
 ) -> list[Figure]:
     """The figure of each period from one result row (a missing row is all zeros)."""
     figures = []
     for i in range(count):
-        prefix = f"p{i}_"
+        start = f"{prefix}p{i}_"
         parts = {
-            name.removeprefix(prefix): Decimal(row.get(name) or 0)
+            name.removeprefix(start): Decimal(row.get(name) or 0)
             for name in names
-            if name.startswith(prefix)
+            if name.startswith(start)
         }
         figures.append(measure.combine(parts))
     return figures
@@ -652,6 +708,149 @@ def _label(dimension: Dimension, key: Any, row: Mapping[str, Any]) -> str:
     return (en or zh) if prefers_english() else (zh or en)
 
 
+@dataclass(frozen=True)
+class Request:
+    """One measure to compute: with which filters, split by which dimensions."""
+
+    code: str
+    filters: Filters = field(default_factory=Filters)
+    dimensions: tuple[str, ...] = ()
+
+
+def compute_many(
+    requests: Sequence[Request], *, periods: Sequence[Period], as_of: datetime | None = None
+) -> list[list[Result]]:
+    """`compute` for several measures over the same periods and date: one list of results per
+    request, in order.
+
+    Requests that read the same rows (the same source and owners) share their queries, each
+    measure's own filters becoming conditions of its aggregates: one query for the totals and
+    one per dimension any of them is split by, whatever the number of measures, periods, owners
+    or rows.
+    """
+    as_of = as_of or timezone.now()
+    groups: dict[tuple[str, frozenset[int] | None], list[int]] = {}
+    for j, request in enumerate(requests):
+        measure = MEASURES[request.code]
+        allowed = {*measure.dimensions, measure.drill_dimension}  # the drill split lists rows
+        for name in request.dimensions:
+            if name not in allowed:
+                raise ValueError(f"{request.code} cannot be split by {name}.")
+        key = (measure.source, request.filters.institutions)
+        groups.setdefault(key, []).append(j)
+
+    results: list[list[Result]] = [[] for _ in requests]
+    for (source, institutions), members in groups.items():
+        computed = _compute_group(
+            source, institutions, {j: requests[j] for j in members}, periods, as_of
+        )
+        for j, result in computed.items():
+            results[j] = result
+    return results
+
+
+def _compute_group(
+    source: str,
+    institutions: frozenset[int] | None,
+    requests: Mapping[int, Request],
+    periods: Sequence[Period],
+    as_of: datetime,
+) -> dict[int, list[Result]]:
+    aliases: dict[str, Any] = {}
+    aggregates: dict[str, Any] = {}
+    names: dict[int, list[str]] = {}
+    rows_of: dict[int, str] = {}  # requests with filters of their own: their row count
+    wheres: dict[int, Q] = {}
+    for j, request in requests.items():
+        measure = MEASURES[request.code]
+        where = wheres[j] = _where(measure, request.filters, aliases)
+        scope = Scope(as_of, where=where, aliases=aliases)
+        names[j] = []
+        for i, period in enumerate(periods):
+            for part, expression in measure.parts(scope, period).items():
+                names[j].append(f"r{j}_p{i}_{part}")
+                aggregates[names[j][-1]] = expression
+        if where:
+            rows_of[j] = f"r{j}_rows"
+    qs = _base(source, as_of, institutions)
+    if aliases:
+        qs = qs.alias(**aliases)
+
+    wanted = {name for request in requests.values() for name in request.dimensions}
+    by_learner = [code for code, d in DIMENSIONS.items() if code in wanted and d.of_learner]
+    grouped: dict[str, dict[Any, dict[str, Any]]] = {}
+    if by_learner:
+        # One query for the totals and every split by the learner's own keys: they add up.
+        paths = [DIMENSIONS[code].paths[source] for code in by_learner]
+        columns = {**aggregates, **_row_counts(rows_of, wheres)}
+        cells = list(qs.values(*paths).annotate(**columns))
+        totals = _add(cells, columns)
+        for code, path in zip(by_learner, paths, strict=True):
+            grouped[code] = {
+                key: _add([c for c in cells if c[path] == key], columns)
+                for key in {cell[path] for cell in cells}
+            }
+    else:
+        totals = qs.aggregate(**aggregates)
+    splits: dict[int, dict[str, list[list[Bucket]]]] = {j: {} for j in requests}
+    for name in (code for code in DIMENSIONS if code in wanted):
+        dimension = DIMENSIONS[name]
+        path = dimension.paths[source]
+        asking = [j for j, request in requests.items() if name in request.dimensions]
+        if name in grouped:
+            rows = grouped[name]
+        else:
+            columns = {n: aggregates[n] for j in asking for n in names[j]}
+            columns.update(_row_counts({j: rows_of[j] for j in asking if j in rows_of}, wheres))
+            rows = {
+                row[path]: row
+                for row in qs.values(path).annotate(**dimension.label_lookups(source), **columns)
+            }
+        for j in asking:
+            measure = MEASURES[requests[j].code]
+            # A key is shown for the rows this measure reads (its own filters applied).
+            own = {k: r for k, r in rows.items() if j not in rows_of or r[rows_of[j]]}
+            if dimension.choices is not None:
+                keys: list[Any] = list(dimension.choices())
+                labels = dimension.choices()
+            else:
+                keys = sorted(own, key=lambda k: (k is None, _label(dimension, k, own[k])))
+                labels = {k: _label(dimension, k, own[k]) for k in keys}
+            per_period: list[list[Bucket]] = [[] for _ in periods]
+            for key in keys:
+                figures = _figures(measure, own.get(key, {}), f"r{j}_", names[j], len(periods))
+                for i, figure in enumerate(figures):
+                    per_period[i].append(Bucket(key, labels[key], figure))
+            splits[j][name] = per_period
+
+    out = {}
+    for j, request in requests.items():
+        measure = MEASURES[request.code]
+        figures = _figures(measure, totals, f"r{j}_", names[j], len(periods))
+        out[j] = [
+            Result(
+                measure=request.code,
+                unit=measure.unit,
+                period=period,
+                as_of=as_of,
+                figure=figures[i],
+                breakdowns={name: splits[j][name][i] for name in request.dimensions},
+            )
+            for i, period in enumerate(periods)
+        ]
+    return out
+
+
+def _row_counts(rows_of: Mapping[int, str], wheres: Mapping[int, Q]) -> dict[str, Count]:
+    """For measures with filters of their own: how many rows of a group they read."""
+    return {name: Count("pk", filter=wheres[j]) for j, name in rows_of.items()}
+
+
+def _add(cells: Sequence[Mapping[str, Any]], columns: Iterable[str]) -> dict[str, Any]:
+    """Cells of a grouped query added up, column by column (missing and null count 0)."""
+    return {name: sum((cell[name] or 0 for cell in cells), 0) for name in columns}
+
+
 def compute(
     code: str,
     *,
@@ -661,58 +860,10 @@ def compute(
     dimensions: Sequence[str] = (),
 ) -> list[Result]:
     """One result per period of measure `code`, as of `as_of` (now by default), split by
-    `dimensions`. Queries: one, plus one per dimension."""
-    measure = MEASURES[code]
-    as_of = as_of or timezone.now()
-    filters = filters or Filters()
-    allowed = {*measure.dimensions, measure.drill_dimension}  # the drill split lists rows
-    for name in dimensions:
-        if name not in allowed:
-            raise ValueError(f"{code} cannot be split by {name}.")
-    scope = Scope(as_of)
-    aggregates: dict[str, Any] = {}
-    for i, period in enumerate(periods):
-        for part, expression in measure.parts(scope, i, period).items():
-            aggregates[f"p{i}_{part}"] = expression
-    qs = _base(measure, scope, filters)
-    if scope.annotations:
-        qs = qs.annotate(**scope.annotations)
-
-    totals = _figures(measure, qs.aggregate(**aggregates), list(aggregates), len(periods))
-    splits: dict[str, list[list[Bucket]]] = {}
-    for name in dimensions:
-        dimension = DIMENSIONS[name]
-        path = dimension.paths[measure.source]
-        rows = {
-            row[path]: row
-            for row in qs.values(path).annotate(
-                **dimension.label_lookups(measure.source), **aggregates
-            )
-        }
-        if dimension.choices is not None:
-            keys: list[Any] = list(dimension.choices())
-            labels = dimension.choices()
-        else:
-            keys = sorted(rows, key=lambda k: (k is None, _label(dimension, k, rows[k])))
-            labels = {k: _label(dimension, k, rows[k]) for k in keys}
-        per_period: list[list[Bucket]] = [[] for _ in periods]
-        for key in keys:
-            figures = _figures(measure, rows.get(key, {}), list(aggregates), len(periods))
-            for i, figure in enumerate(figures):
-                per_period[i].append(Bucket(key, labels[key], figure))
-        splits[name] = per_period
-
-    return [
-        Result(
-            measure=code,
-            unit=measure.unit,
-            period=period,
-            as_of=as_of,
-            figure=totals[i],
-            breakdowns={name: splits[name][i] for name in dimensions},
-        )
-        for i, period in enumerate(periods)
-    ]
+    `dimensions`. Queries: one, plus one per dimension (sex and learner type come with the
+    totals)."""
+    request = Request(code, filters or Filters(), tuple(dimensions))
+    return compute_many([request], periods=periods, as_of=as_of)[0]
 
 
 def compute_one(
