@@ -109,5 +109,19 @@ class OfferingViewSet(
             return serializers.OfferingWriteSerializer
         return serializers.OfferingSerializer
 
+    # Long texts of the joined course and institution that the list never shows. Left out of the
+    # list's query: sorting ~2,000 joined rows with them spilled to disk (20 ms a page, 5 without).
+    LIST_DEFERRED = (
+        "course__summary_zh",
+        "course__summary_en",
+        "course__description_zh",
+        "course__description_en",
+        "course__institution__description_zh",
+        "course__institution__description_en",
+    )
+
     def get_queryset(self) -> QuerySet[Offering]:
-        return self.visible(Offering.objects.select_related("course__institution", "term"))
+        offerings = Offering.objects.select_related("course__institution", "term")
+        if self.action == "list":
+            offerings = offerings.defer(*self.LIST_DEFERRED)
+        return self.visible(offerings)

@@ -71,6 +71,18 @@ def test_list_query_count_does_not_grow_with_page_size(api, resource):
     assert counts[1] <= 6
 
 
+def test_offerings_list_leaves_long_texts_out_of_its_query(api):
+    offering = OfferingFactory()
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/offerings/").json()
+    page = queries.captured_queries[-1]["sql"]
+    assert '"courses_offering"."schedule_zh"' in page
+    for column in ("summary_zh", "summary_en", "description_zh", "description_en"):
+        assert f'"courses_course"."{column}"' not in page
+        assert f'"institutions_institution"."{column}"' not in page
+    assert body["results"][0]["course"]["title_zh"] == offering.course.title_zh
+
+
 def test_page_size_is_bounded(api):
     for _ in range(3):
         OfferingFactory()
