@@ -217,10 +217,10 @@ def probe_workers(
 
     models = [
         WorkerModel(2),
-        WorkerModel(3),
         WorkerModel(4),
-        WorkerModel(6),
         WorkerModel(2, "gthread", 4),
+        WorkerModel(2, "gthread", 8),
+        WorkerModel(3, "gthread", 4),
         WorkerModel(4, "gthread", 2),
     ]
     total = catalog.public_offerings()

@@ -172,6 +172,22 @@ def prepare(
     return Plan(offerings, capacity, public_ids, arrivals, sessions)
 
 
+def pgbench_clients(wanted: int) -> int:
+    """As many pgbench clients as the HTTP rush has connections, if the server allows them.
+
+    Each pgbench client is a PostgreSQL session; a server with the default max_connections
+    (100), shared with other work, cannot take 200. Then as many as are free, less a margin.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity)"
+        )
+        free = int(cursor.fetchone()[0])
+    return max(1, min(wanted, free - 10))
+
+
 def deadlocks() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
@@ -338,7 +354,16 @@ def run(
         + "; ".join(" ".join(sql.split()[:6])[:70] for sql in statements)
     )
 
-    per_client = shape.learners // shape.clients
+    clients = pgbench_clients(shape.clients)
+    while shape.learners % clients:  # every client runs the same number of transactions
+        clients -= 1
+    result.checks["pgbench clients"] = clients
+    if clients < shape.clients:
+        result.notes.append(
+            f"pgbench ran {clients} clients, not {shape.clients}: PostgreSQL's max_connections "
+            "leaves no more free (the HTTP rush itself needs only gunicorn's threads)"
+        )
+    per_client = shape.learners // clients
     for number in range(rounds):
         current: Round = {}
         for kind in (HTTP, PGBENCH):
@@ -377,7 +402,7 @@ def run(
                     kind,
                     database_url,
                     SQL,
-                    clients=shape.clients,
+                    clients=clients,
                     threads=2,
                     transactions_per_client=per_client,
                     defines={"k": "0", "per": str(per_client), "run": str(number)},
