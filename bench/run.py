@@ -29,6 +29,7 @@ from .services import ROOT, Processes, WorkerModel, spare_port, start_gunicorn, 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 SCENARIOS = ("catalog", "rush")
+TIME_BOUND_SECONDS = 14 * 60  # the whole run, seeding included
 DEFAULT_MODEL = WorkerModel(2, "gthread", 4)  # chosen by measurement: docs/performance.md
 
 
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                         quick=args.quick,
                         work=work,
                         workers=model.workers * model.threads,
+                        deadline=started + TIME_BOUND_SECONDS,
                     )
                 )
             meta: dict[str, Any] = {
