@@ -1,8 +1,10 @@
 """Catalog resources as the API shows them: flat, both languages, public ids only."""
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -223,6 +225,155 @@ class OfferingSerializer(serializers.ModelSerializer):
 
     def get_is_open_for_enrollment(self, offering: Offering) -> bool:
         return offering.is_open_for_enrollment()
+
+    def to_representation(self, offering: Offering) -> dict[str, Any]:
+        """The fields above, written by hand: what DRF's fields give, in their order, without
+        their per-field machinery (it took ~0.25 ms of every row of the catalog list)."""
+        return offering_dict(offering, timezone.get_current_timezone())
+
+
+# What offering_row_dict reads, in this order: the list reads them with values_list() (no model
+# instances), one offering from its instance (offering_dict). Ends on the audience flags.
+OFFERING_COLUMNS = (
+    "public_id",
+    "course__public_id",
+    "course__code",
+    "course__title_zh",
+    "course__title_en",
+    "course__institution__code",
+    "term__public_id",
+    "term__code",
+    "term__name_zh",
+    "term__name_en",
+    "section",
+    "status",
+    "starts_on",
+    "ends_on",
+    "schedule_zh",
+    "schedule_en",
+    "delivery_mode",
+    "location_zh",
+    "location_en",
+    "capacity",
+    "seats_taken",
+    "waitlist_capacity",
+    "waitlist_length",
+    "enrollment_opens_at",
+    "enrollment_closes_at",
+    "drop_deadline",
+    "open_to_other_institutions",
+    "requires_approval",
+    "promote_by_offer",
+    "offer_claim_hours",
+    "updated_at",
+    *AUDIENCE_FIELDS.values(),
+)
+AUDIENCE_KINDS = tuple(AUDIENCE_FIELDS)
+PUBLISHED = str(Offering.Status.PUBLISHED)
+
+
+def _iso(value: datetime, zone: tzinfo) -> str:
+    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current time zone."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, zone)
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def offering_dict(offering: Offering, zone: tzinfo) -> dict[str, Any]:
+    """OfferingSerializer's representation of `offering` (course, its institution and term
+    loaded), times in `zone`."""
+    row = []
+    for column in OFFERING_COLUMNS:
+        value: Any = offering
+        for name in column.split("__"):
+            value = getattr(value, name)
+        row.append(value)
+    return offering_row_dict(row, zone)
+
+
+def offering_row_dict(row: Any, zone: tzinfo) -> dict[str, Any]:
+    """An offering as OfferingSerializer shows it, from its OFFERING_COLUMNS values. Mirrors
+    Offering.seats_left, .audience and .is_open_for_enrollment(); tests/api/test_catalog_api.py
+    holds it to the nested ModelSerializers it replaced, byte for byte."""
+    (
+        public_id,
+        course_id,
+        course_code,
+        course_title_zh,
+        course_title_en,
+        institution,
+        term_id,
+        term_code,
+        term_name_zh,
+        term_name_en,
+        section,
+        status,
+        starts_on,
+        ends_on,
+        schedule_zh,
+        schedule_en,
+        delivery_mode,
+        location_zh,
+        location_en,
+        capacity,
+        seats_taken,
+        waitlist_capacity,
+        waitlist_length,
+        opens_at,
+        closes_at,
+        drop_deadline,
+        other_institutions,
+        requires_approval,
+        promote_by_offer,
+        offer_claim_hours,
+        updated_at,
+        *audience_flags,
+    ) = row
+    status = str(status)
+    now = timezone.now()
+    return {
+        "id": str(public_id),
+        "course": {
+            "id": str(course_id),
+            "code": str(course_code),
+            "title_zh": str(course_title_zh),
+            "title_en": str(course_title_en),
+        },
+        "institution": str(institution),
+        "term": {
+            "id": str(term_id),
+            "code": str(term_code),
+            "name_zh": str(term_name_zh),
+            "name_en": str(term_name_en),
+        },
+        "section": str(section),
+        "status": status,
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "schedule_zh": str(schedule_zh),
+        "schedule_en": str(schedule_en),
+        "delivery_mode": str(delivery_mode),
+        "location_zh": str(location_zh),
+        "location_en": str(location_en),
+        "capacity": int(capacity),
+        "seats_taken": int(seats_taken),
+        "seats_left": max(int(capacity) - int(seats_taken), 0),
+        "waitlist_capacity": int(waitlist_capacity),
+        "waitlist_length": int(waitlist_length),
+        "enrollment_opens_at": _iso(opens_at, zone),
+        "enrollment_closes_at": _iso(closes_at, zone),
+        "drop_deadline": _iso(drop_deadline, zone),
+        "audience": [
+            kind for kind, allowed in zip(AUDIENCE_KINDS, audience_flags, strict=True) if allowed
+        ],
+        "open_to_other_institutions": bool(other_institutions),
+        "requires_approval": bool(requires_approval),
+        "promote_by_offer": bool(promote_by_offer),
+        "offer_claim_hours": int(offer_claim_hours),
+        "is_open_for_enrollment": status == PUBLISHED and opens_at <= now < closes_at,
+        "updated_at": _iso(updated_at, zone),
+    }
 
 
 class OfferingWriteSerializer(serializers.ModelSerializer):

@@ -1,13 +1,17 @@
 """The catalog API: public reads, scoped writes, one error shape, languages, bounded queries."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
+from uuid import UUID
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
-from courses.models import Offering, Program
+from courses.models import Course, Offering, Program, Term
 from institutions.models import StaffMembership
 from tests.factories import (
     CourseFactory,
@@ -240,3 +244,244 @@ def test_updated_since_takes_any_offset(api):
     response = api.get("/api/v1/offerings/", {"updated_since": "1619-02-03T13:50:17+21:04"})
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+# --- The offerings list, pinned: what the API said before its serializer was hand-written. ---
+# `_Reference*` are verbatim copies of the nested ModelSerializers the list used to run; every
+# list response must be byte-for-byte what they give through the same view, pagination and
+# renderer, for every page size, filter, ordering, caller and language.
+
+
+class _ReferenceCourseBrief(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ["id", "code", "title_zh", "title_en"]
+
+
+class _ReferenceTermBrief(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Term
+        fields = ["id", "code", "name_zh", "name_en"]
+
+
+class _ReferenceOffering(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    course = _ReferenceCourseBrief(read_only=True)
+    institution = serializers.CharField(source="course.institution.code", read_only=True)
+    term = _ReferenceTermBrief(read_only=True)
+    seats_left = serializers.IntegerField(read_only=True)
+    audience = serializers.SerializerMethodField()
+    is_open_for_enrollment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offering
+        fields = [
+            "id",
+            "course",
+            "institution",
+            "term",
+            "section",
+            "status",
+            "starts_on",
+            "ends_on",
+            "schedule_zh",
+            "schedule_en",
+            "delivery_mode",
+            "location_zh",
+            "location_en",
+            "capacity",
+            "seats_taken",
+            "seats_left",
+            "waitlist_capacity",
+            "waitlist_length",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "drop_deadline",
+            "audience",
+            "open_to_other_institutions",
+            "requires_approval",
+            "promote_by_offer",
+            "offer_claim_hours",
+            "is_open_for_enrollment",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_audience(self, offering: Offering) -> list[str]:
+        return offering.audience
+
+    def get_is_open_for_enrollment(self, offering: Offering) -> bool:
+        return offering.is_open_for_enrollment()
+
+
+FIXED_NOW = datetime(2026, 11, 5, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def catalog() -> dict[str, Any]:
+    """Offerings of every shape: statuses, audiences, empty and non-ASCII texts, open and closed,
+    several owners and terms, counters full and empty, times with and without microseconds."""
+    owners = [InstitutionFactory(code="CQJTU"), InstitutionFactory(), InstitutionFactory()]
+    terms = [
+        TermFactory(institution=owner, code=code, name_en=name)
+        for owner in owners
+        for code, name in (("2026-autumn", ""), ("2027-spring", "Spring 2027"))
+    ]
+    statuses = [
+        Offering.Status.PUBLISHED,
+        Offering.Status.ARCHIVED,
+        Offering.Status.DRAFT,
+        Offering.Status.CANCELLED,
+    ]
+    offerings = []
+    for n in range(36):
+        owner = owners[n % 3]
+        course = CourseFactory(
+            institution=owner, title_en="" if n % 5 == 0 else f"Course «{n}» & co"
+        )
+        opens = FIXED_NOW + timedelta(days=(n % 3) - 1, microseconds=(0 if n % 4 else 7))
+        offering = OfferingFactory(
+            course=course,
+            term=terms[(n % 3) * 2 + n % 2],
+            status=statuses[n % 4] if n % 7 else Offering.Status.PUBLISHED,
+            delivery_mode=["in_person", "online", "hybrid"][n % 3],
+            schedule_zh="周二 14:00–16:00" if n % 2 else "",
+            schedule_en="Tue 2–4 pm" if n % 3 else "",
+            location_zh="南岸校区" if n % 4 else "",
+            capacity=20 + n,
+            waitlist_capacity=n % 11,
+            open_to_students=bool(n % 2),
+            open_to_employees=bool(n % 3),
+            open_to_government=n % 5 == 0,
+            open_to_public=n % 4 == 0 or n % 6 == 0,
+            open_to_other_institutions=bool(n % 6),
+            requires_approval=n % 8 == 0,
+            promote_by_offer=n % 9 == 0,
+            enrollment_opens_at=opens,
+            enrollment_closes_at=opens + timedelta(days=20, hours=n),
+            drop_deadline=opens + timedelta(days=30, seconds=n),
+        )
+        Offering.objects.filter(pk=offering.pk).update(
+            seats_taken=min(n * 2, offering.capacity + 5) if n % 3 else 0,
+            waitlist_length=min(n % 4, offering.waitlist_capacity),
+            updated_at=FIXED_NOW - timedelta(hours=n, microseconds=n * 1001),
+        )
+        offerings.append(offering)
+    return {"owners": owners, "offerings": offerings}
+
+
+LIST_QUERIES = [
+    {},
+    {"page_size": 5},
+    {"page_size": 5, "page": 3},
+    {"page_size": 20},
+    {"page_size": 20, "page": 2},
+    {"page_size": 100},
+    {"page_size": 100000},
+    {"institution": "cqjtu", "page_size": 5},
+    {"delivery_mode": "online"},
+    {"search": "Course"},
+    {"ordering": "-enrollment_opens_at", "page_size": 20},
+    {"ordering": "starts_on", "page_size": 5, "page": 2},
+    {"updated_since": "2026-11-04T00:00:00+08:00"},
+]
+
+
+def _serve(client: Any, query: dict[str, Any], language: str) -> Any:
+    with freeze_clock(FIXED_NOW):
+        return client.get("/api/v1/offerings/", query, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def freeze_clock(moment: datetime) -> Any:
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k: v for k, v in response.items() if not k.lower().startswith("x-ratelimit")}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("caller", ["anonymous", "staff"])
+def test_offerings_list_is_what_the_nested_serializers_gave(
+    api, as_user, catalog, monkeypatch, language, caller
+):
+    from courses.api.views import OfferingViewSet
+
+    client = api if caller == "anonymous" else as_user(manager(catalog["owners"][0]))
+    fast = [_serve(client, query, language) for query in LIST_QUERIES]
+
+    def reference(view: Any) -> Any:
+        return _ReferenceOffering if view.action == "list" else original(view)
+
+    original = OfferingViewSet.get_serializer_class
+    monkeypatch.setattr(OfferingViewSet, "get_serializer_class", reference)
+    for query, response in zip(LIST_QUERIES, fast, strict=True):
+        expected = _serve(client, query, language)
+        assert response.status_code == expected.status_code == 200, query
+        assert response.content == expected.content, query
+        assert _headers(response) == _headers(expected), query
+    assert any(r.json()["results"] and r.json()["next"] for r in fast)
+    assert {r["is_open_for_enrollment"] for f in fast for r in f.json()["results"]} == {
+        True,
+        False,
+    }
+
+
+def test_offerings_list_item_is_pinned(api):
+    """One item in full, as the API has always written it (times in Asia/Shanghai)."""
+    owner = InstitutionFactory(code="PIN")
+    course = CourseFactory(
+        institution=owner,
+        code="PIN-101",
+        title_zh="钉住",
+        title_en="",
+        public_id=UUID("11111111-2222-4333-8444-555555555555"),
+    )
+    term = TermFactory(
+        institution=owner,
+        code="2027-spring",
+        public_id=UUID("66666666-7777-4888-9999-000000000000"),
+    )
+    offering = OfferingFactory(
+        course=course,
+        term=term,
+        section="01",
+        public_id=UUID("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+        schedule_zh="周二",
+        delivery_mode="hybrid",
+        capacity=30,
+        open_to_public=True,
+        open_to_employees=False,
+        enrollment_opens_at=datetime(2026, 11, 1, 2, 0, tzinfo=UTC),
+        enrollment_closes_at=datetime(2026, 12, 1, 16, 30, 0, 5, tzinfo=UTC),
+        drop_deadline=datetime(2026, 12, 31, 16, 0, tzinfo=UTC),
+    )
+    Offering.objects.filter(pk=offering.pk).update(
+        seats_taken=31, waitlist_length=2, updated_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    )
+    with freeze_clock(FIXED_NOW):
+        response = api.get("/api/v1/offerings/", {"page_size": 5})
+    assert response.content.decode() == (
+        '{"count":1,"next":null,"previous":null,"results":[{'
+        '"id":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",'
+        '"course":{"id":"11111111-2222-4333-8444-555555555555","code":"PIN-101",'
+        '"title_zh":"钉住","title_en":""},'
+        '"institution":"PIN",'
+        '"term":{"id":"66666666-7777-4888-9999-000000000000","code":"2027-spring",'
+        '"name_zh":"2027年春季学期","name_en":"Spring 2027"},'
+        '"section":"01","status":"published","starts_on":"2027-03-02","ends_on":"2027-06-20",'
+        '"schedule_zh":"周二","schedule_en":"","delivery_mode":"hybrid",'
+        '"location_zh":"","location_en":"","capacity":30,"seats_taken":31,"seats_left":0,'
+        '"waitlist_capacity":10,"waitlist_length":2,'
+        '"enrollment_opens_at":"2026-11-01T10:00:00+08:00",'
+        '"enrollment_closes_at":"2026-12-02T00:30:00.000005+08:00",'
+        '"drop_deadline":"2027-01-01T00:00:00+08:00",'
+        '"audience":["student","government","public"],'
+        '"open_to_other_institutions":true,"requires_approval":false,'
+        '"promote_by_offer":false,"offer_claim_hours":48,"is_open_for_enrollment":true,'
+        '"updated_at":"2026-01-02T11:04:05.000006+08:00"}]}'
+    )
