@@ -650,3 +650,53 @@ def test_staff_cancel_an_offering(as_user):
     assert seated.events.last().reason == "teacher ill"
     assert error(staff.post(path, {})) == (409, "offering_not_cancellable")
     assert error(as_user(waiting.learner).post(path, {})) == (403, "not_allowed")
+
+
+# --- The answer to an enrollment POST, pinned: it is the enrollment exactly as reading it back
+# gives it (the re-read the view used to make), for every kind of caller and outcome.
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_created_enrollment_is_what_reading_it_back_gives(as_user, as_partner, language):
+    offering = OfferingFactory(capacity=1, waitlist_capacity=5, open_to_public=True)
+    approval = OfferingFactory(requires_approval=True)
+    staff = manager_of(offering)
+    partner = as_partner(["enrollments:read", "enrollments:write"])
+    enroll(offering)  # the one seat
+    calls: list[tuple[Any, dict[str, str]]] = []
+    for _ in range(3):  # three waitlisted: positions 1, 2, 3
+        learner = UserFactory(display_name="学员 «Ö»")
+        calls.append((as_user(learner), {"offering": str(offering.public_id)}))
+    calls.append((as_user(UserFactory()), {"offering": str(approval.public_id)}))  # pending
+    calls.append(
+        (
+            as_user(staff),
+            {"offering": str(offering.public_id), "learner": str(UserFactory().public_id)},
+        )
+    )
+    external = learner_of(partner.organisation, "HR-«42»", email_verified_at=None)
+    calls.append(
+        (partner, {"offering": str(approval.public_id), "learner": str(external.public_id)})
+    )
+    statuses = []
+    for client, body in calls:
+        created = client.post(LIST, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert created.status_code == 201, created.json()
+        read = client.get(created["Location"], HTTP_ACCEPT_LANGUAGE=language)
+        assert read.status_code == 200
+        assert created.content == read.content
+        assert created["Location"].endswith(
+            detail(Enrollment.objects.get(public_id=read.json()["id"]))
+        )
+        for header in ("Content-Type", "Content-Language", "Vary"):
+            assert created.get(header) == read.get(header), header
+        statuses.append((created.json()["status"], created.json()["position"]))
+    assert statuses == [
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+        ("waitlisted", 3),
+        ("pending", None),
+        ("waitlisted", 4),
+        ("pending", None),
+    ]
+    assert created.json()["learner"]["external_id"] == "HR-«42»"
