@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -147,6 +148,18 @@ class OfferingViewSet(
         if self.action == "list":
             offerings = offerings.defer(*self.LIST_DEFERRED)
         return self.visible(offerings)
+
+    def filter_queryset(self, queryset: QuerySet[Offering]) -> QuerySet[Offering]:
+        """Without any of its parameters the filter set filters nothing: it is left out then
+        (building its form took a fifth of an unfiltered page's time). Any parameter that
+        starts with a filter's name (`updated_since`, `open`...) runs it as before."""
+        names = tuple(self.filterset_class.base_filters)
+        if any(key.startswith(names) for key in self.request.query_params):
+            return super().filter_queryset(queryset)
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     # The page is read as plain values (only the columns it shows, no model instances) and
     # written by offering_row_dict: what OfferingSerializer gives, at a fraction of the cost.
