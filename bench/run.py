@@ -28,7 +28,7 @@ from .services import ROOT, Processes, WorkerModel, spare_port, start_gunicorn, 
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
-SCENARIOS = ("catalog", "rush")
+SCENARIOS = ("catalog", "rush", "notify", "memory")
 TIME_BOUND_SECONDS = 14 * 60  # the whole run, seeding included
 DEFAULT_MODEL = WorkerModel(2, "gthread", 4)  # chosen by measurement: docs/performance.md
 
@@ -175,6 +175,31 @@ def main(argv: list[str] | None = None) -> int:
                         work=work,
                         workers=model.workers * model.threads,
                         deadline=started + TIME_BOUND_SECONDS,
+                    )
+                )
+            if "notify" in scenarios:
+                from . import notify
+
+                notify_rounds = rounds if args.quick else max(rounds, 3)
+                print(f"Notifications: {notify_rounds} rounds", flush=True)
+                results.append(
+                    notify.run(
+                        processes=processes,
+                        env=server_env,
+                        database=args.database,
+                        seeded=seeded,
+                        rounds=notify_rounds,
+                        quick=args.quick,
+                        work=work,
+                    )
+                )
+            if "memory" in scenarios:
+                from . import memory
+
+                print("Memory per web worker", flush=True)
+                results.append(
+                    memory.run(
+                        processes, server_env, work, model=model, quick=args.quick, seed=args.seed
                     )
                 )
             meta: dict[str, Any] = {
