@@ -401,6 +401,11 @@ def _serve(client: Any, query: dict[str, Any], language: str) -> Any:
         return client.get("/api/v1/offerings/", query, HTTP_ACCEPT_LANGUAGE=language)
 
 
+def _serve_one(client: Any, offering: Offering, language: str) -> Any:
+    with freeze_clock(FIXED_NOW):
+        return client.get(f"/api/v1/offerings/{offering.public_id}/", HTTP_ACCEPT_LANGUAGE=language)
+
+
 def freeze_clock(moment: datetime) -> Any:
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
@@ -418,9 +423,10 @@ def test_offerings_list_is_what_the_nested_serializers_gave(
 
     client = api if caller == "anonymous" else as_user(manager(catalog["owners"][0]))
     fast = [_serve(client, query, language) for query in LIST_QUERIES]
+    one = [_serve_one(client, offering, language) for offering in catalog["offerings"][:8]]
 
     def reference(view: Any) -> Any:
-        return _ReferenceOffering if view.action == "list" else original(view)
+        return _ReferenceOffering if view.action in ("list", "retrieve") else original(view)
 
     original = OfferingViewSet.get_serializer_class
     monkeypatch.setattr(OfferingViewSet, "get_serializer_class", reference)
@@ -430,6 +436,10 @@ def test_offerings_list_is_what_the_nested_serializers_gave(
         assert response.status_code == expected.status_code == 200, query
         assert response.content == expected.content, query
         assert _headers(response) == _headers(expected), query
+    for offering, response in zip(catalog["offerings"][:8], one, strict=True):
+        expected = _serve_one(client, offering, language)
+        assert response.status_code == expected.status_code
+        assert response.content == expected.content
     assert any(r.json()["results"] and r.json()["next"] for r in fast)
     assert {r["is_open_for_enrollment"] for f in fast for r in f.json()["results"]} == {
         True,
