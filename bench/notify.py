@@ -149,7 +149,7 @@ def make_offerings(seeded: Any, learners: list[int], pairs: int, label: str) -> 
 
     count = 5 if pairs < 500 else 25
     shape = rush.Shape(learners=len(learners), offerings=count, seats=pairs, waitlist=0)
-    rng = random.Random(len(learners))  # noqa: S311 (seeded data, not secrets)
+    rng = random.Random(f"notify-{label}")  # noqa: S311 (one set of ids per round, not secrets)
     plan = rush.prepare(shape, learners, rng=rng, terms=rush.rush_terms(seeded), label=label)
     Offering.objects.filter(pk__in=plan.offerings).update(
         capacity=pairs // count, waitlist_capacity=pairs // count
