@@ -29,7 +29,6 @@ INSERT INTO notifications_delivery (notification_id, channel, state, attempts, n
 SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
 UPDATE courses_offering SET seats_taken = :taken + 1, waitlist_length = :waiting, last_queue_number = :last_number, updated_at = now() WHERE id = :offering_id;
 COMMIT;
-SELECT e.*, u.*, o.*, c.*, i.*, t.*, NULL AS external_id FROM enrollment_enrollment e JOIN accounts_user u ON e.learner_id = u.id JOIN courses_offering o ON e.offering_id = o.id JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE e.id = :enrollment_id LIMIT 21;
 \elif :waiting < :places
 INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'waitlisted', :last_number + 1, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset
 INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'waitlisted', '', 'api') RETURNING id;
@@ -39,7 +38,7 @@ SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partne
 UPDATE courses_offering SET seats_taken = :taken, waitlist_length = :waiting + 1, last_queue_number = :last_number + 1, updated_at = now() WHERE id = :offering_id;
 SELECT * FROM enrollment_enrollment WHERE id = :enrollment_id LIMIT 21;
 COMMIT;
-SELECT e.*, u.*, o.*, c.*, i.*, t.*, NULL AS external_id, (SELECT count(*) FROM enrollment_enrollment w WHERE w.offering_id = e.offering_id AND w.status = 'waitlisted' AND w.queue_number <= e.queue_number) AS position FROM enrollment_enrollment e JOIN accounts_user u ON e.learner_id = u.id JOIN courses_offering o ON e.offering_id = o.id JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE e.id = :enrollment_id LIMIT 21;
+SELECT count(*) FROM enrollment_enrollment w WHERE w.offering_id = :offering_id AND w.status = 'waitlisted' AND w.queue_number <= :last_number + 1;
 \else
 ROLLBACK;
 \endif
