@@ -32,7 +32,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from . import loadgen, services
-from .seed import Ids, Seeded, copy_rows, rng_uuid
+from .seed import OFFERING_COLUMNS, Ids, Seeded, copy_rows, rng_uuid
 from .tables import Ratio, Round, ScenarioResult, throughput_ratio
 
 SQL = Path(__file__).resolve().parent / "sql" / "rush_enrollment.sql"
@@ -130,15 +130,7 @@ def prepare(
         )  # fmt: skip
     copy_rows(
         "courses_offering",
-        [
-            "id", "public_id", "section", "starts_on", "ends_on", "schedule_zh", "schedule_en",
-            "delivery_mode", "location_zh", "location_en", "capacity", "waitlist_capacity",
-            "seats_taken", "waitlist_length", "enrollment_opens_at", "enrollment_closes_at",
-            "drop_deadline", "open_to_students", "open_to_employees", "open_to_government",
-            "open_to_public", "open_to_other_institutions", "requires_approval", "status",
-            "created_at", "updated_at", "course_id", "term_id", "last_queue_number",
-            "offer_claim_hours", "promote_by_offer",
-        ],
+        OFFERING_COLUMNS,
         rows,
     )  # fmt: skip
     offerings = list(capacity)

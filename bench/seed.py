@@ -40,6 +40,18 @@ FULL = Scale(courses=600, offerings=2000, learners=100_000, past_enrollments=300
 SMALL = Scale(courses=60, offerings=200, learners=6_000, past_enrollments=10_000)
 
 
+# The columns of courses_offering as the seeds copy them, in the order of their rows.
+OFFERING_COLUMNS = [
+    "id", "public_id", "section", "starts_on", "ends_on", "schedule_zh", "schedule_en",
+    "delivery_mode", "location_zh", "location_en", "capacity", "waitlist_capacity",
+    "seats_taken", "waitlist_length", "enrollment_opens_at", "enrollment_closes_at",
+    "drop_deadline", "open_to_students", "open_to_employees", "open_to_government",
+    "open_to_public", "open_to_other_institutions", "requires_approval", "status",
+    "created_at", "updated_at", "course_id", "term_id", "last_queue_number",
+    "offer_claim_hours", "promote_by_offer",
+]  # fmt: skip
+
+
 def psql(dbname: str, sql: str, *, admin_url: str) -> None:
     subprocess.run(  # noqa: S603 (our own command line)
         ["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],  # noqa: S607
@@ -378,15 +390,7 @@ def seed(scale: Scale, *, seed: int) -> Seeded:
 
     counts["offerings"] = copy_rows(
         "courses_offering",
-        [
-            "id", "public_id", "section", "starts_on", "ends_on", "schedule_zh", "schedule_en",
-            "delivery_mode", "location_zh", "location_en", "capacity", "waitlist_capacity",
-            "seats_taken", "waitlist_length", "enrollment_opens_at", "enrollment_closes_at",
-            "drop_deadline", "open_to_students", "open_to_employees", "open_to_government",
-            "open_to_public", "open_to_other_institutions", "requires_approval", "status",
-            "created_at", "updated_at", "course_id", "term_id", "last_queue_number",
-            "offer_claim_hours", "promote_by_offer",
-        ],
+        OFFERING_COLUMNS,
         offering_rows,
     )  # fmt: skip
 

@@ -1,15 +1,14 @@
 """API test helpers: clients for every kind of caller."""
 
-import base64
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from rest_framework.test import APIClient
 
-from partners.models import SCOPES, PartnerOrganisation
-from partners.services import partner_client_create, partner_organisation_create
+from partners.models import PartnerOrganisation
+from partners.services import partner_organisation_create
+from tests.tokens import partner_api_client
 
 
 @pytest.fixture
@@ -47,19 +46,7 @@ def as_partner(make_partner: Any) -> Callable[..., APIClient]:
     def make(scopes: list[str] | None = None, organisation: Any = None) -> APIClient:
         """The token comes from the real token endpoint, as an integrator's would."""
         organisation = organisation or make_partner()
-        scopes = list(SCOPES) if scopes is None else scopes
-        client, secret = partner_client_create(organisation=organisation, name="HR", scopes=scopes)
-        response = APIClient().post(
-            "/o/token/",
-            urlencode({"grant_type": "client_credentials", "scope": " ".join(scopes)}),
-            content_type="application/x-www-form-urlencoded",
-            HTTP_AUTHORIZATION="Basic "
-            + base64.b64encode(f"{client.application.client_id}:{secret}".encode()).decode(),
-        )
-        assert response.status_code == 200, response.content
-        token = response.json()["access_token"]
-        api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        api = partner_api_client(organisation, scopes)
         api.organisation = organisation  # type: ignore[attr-defined]
         return api
 

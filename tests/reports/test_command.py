@@ -4,7 +4,6 @@ import io
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -16,25 +15,11 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import translation
 
-from demo.indicators import seed_indicators
-from tests.reports.world import World, at, build_world
+from tests.reports.world import World, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("project_2027", "summer")]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def project_2027() -> Iterator[None]:
-    with override_settings(REPORTS_PROJECT_START=date(2027, 1, 1)):
-        yield
-
-
-@pytest.fixture
-def world() -> World:
-    built = build_world()
-    seed_indicators()
-    return built
 
 
 @pytest.fixture

@@ -17,16 +17,14 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from demo.indicators import seed_indicators
 from reports import exports
 from reports.models import Indicator, IndicatorTarget, ProjectOfficeMember
 from reports.report import parse_quarter
 from tests.factories import CourseFactory, InstitutionFactory, OfferingFactory, UserFactory
-from tests.reports.world import S, World, at, build_world, history
+from tests.reports.world import S, World, at, history
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("project_2027")]
 
@@ -34,19 +32,6 @@ Q2 = parse_quarter("2027Q2")
 AS_OF = at(7, 15)  # after everything
 LESS = "<5"
 NONE = "–"
-
-
-@pytest.fixture
-def project_2027() -> Iterator[None]:
-    with override_settings(REPORTS_PROJECT_START=date(2027, 1, 1)):
-        yield
-
-
-@pytest.fixture
-def world() -> World:
-    built = build_world()
-    seed_indicators()
-    return built
 
 
 def export(fmt: str, language: str = "en", institution: Any = None, quarter: Any = Q2) -> bytes:

@@ -23,7 +23,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
 from accounts.models import User
-from demo.indicators import seed_indicators
 from institutions.models import StaffMembership
 from reports import charts
 from reports.models import Indicator, IndicatorTarget, ProjectOfficeMember
@@ -33,19 +32,12 @@ from tests.factories import (
     OfferingFactory,
     UserFactory,
 )
-from tests.reports.world import S, World, at, build_world, history
+from tests.reports.world import S, World, at, history
 
 pytestmark = pytest.mark.django_db
 
 NOW = at(7, 15)
 Q2 = "?quarter=2027Q2"
-
-
-@pytest.fixture
-def world() -> World:
-    built = build_world()
-    seed_indicators()
-    return built
 
 
 @pytest.fixture

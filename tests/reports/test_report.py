@@ -27,25 +27,12 @@ from reports.report import (
     reportable_quarters,
 )
 from tests.factories import CourseFactory, InstitutionFactory, OfferingFactory, UserFactory
-from tests.reports.world import S, World, at, build_world, history
+from tests.reports.world import S, World, at, history
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("project_2027")]
 
 Q1, Q2 = parse_quarter("2027Q1"), parse_quarter("2027Q2")
 D = Decimal
-
-
-@pytest.fixture
-def project_2027() -> Any:
-    with override_settings(REPORTS_PROJECT_START=date(2027, 1, 1)):
-        yield
-
-
-@pytest.fixture
-def world() -> World:
-    built = build_world()
-    seed_indicators()
-    return built
 
 
 def test_quarters_are_read_and_written() -> None:

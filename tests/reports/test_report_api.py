@@ -4,27 +4,24 @@ Figures come from `tests/reports/world.py` (project from 2027-01-01; today 15 Ju
 report of 2027Q2 is as of the end of June).
 """
 
-import base64
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 from unittest import mock
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
-from demo.indicators import seed_indicators
 from partners.models import SCOPES
-from partners.services import partner_client_create, partner_organisation_create
+from partners.services import partner_organisation_create
 from reports.models import Indicator, IndicatorTarget, ProjectOfficeMember
 from tests.factories import CourseFactory, InstitutionFactory, OfferingFactory, UserFactory
-from tests.reports.world import S, World, at, build_world, history
+from tests.reports.world import S, World, at, history
+from tests.tokens import partner_api_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("project_2027", "summer")]
 
@@ -38,22 +35,9 @@ def shown(value: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def project_2027() -> Iterator[None]:
-    with override_settings(REPORTS_PROJECT_START=date(2027, 1, 1)):
-        yield
-
-
-@pytest.fixture
 def summer(world: World) -> Iterator[None]:
     with mock.patch("django.utils.timezone.now", return_value=at(7, 15)):
         yield
-
-
-@pytest.fixture
-def world() -> World:
-    built = build_world()
-    seed_indicators()
-    return built
 
 
 @pytest.fixture
@@ -83,19 +67,7 @@ def as_partner() -> Callable[..., APIClient]:
         organisation = partner_organisation_create(
             code=code, name_zh=f"合作方{code}", institution=institution
         )
-        scopes = list(SCOPES) if scopes is None else scopes
-        client, secret = partner_client_create(organisation=organisation, name="HR", scopes=scopes)
-        response = APIClient().post(
-            "/o/token/",
-            urlencode({"grant_type": "client_credentials", "scope": " ".join(scopes)}),
-            content_type="application/x-www-form-urlencoded",
-            HTTP_AUTHORIZATION="Basic "
-            + base64.b64encode(f"{client.application.client_id}:{secret}".encode()).decode(),
-        )
-        assert response.status_code == 200, response.content
-        api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access_token']}")
-        return api
+        return partner_api_client(organisation, scopes)
 
     return make
 
