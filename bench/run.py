@@ -1,6 +1,7 @@
 """The bench's one command: `.venv/bin/python -m bench` (see docs/performance.md, "Benchmarks").
 
-1. A fresh PostgreSQL database (`yuchuang_bench`, dropped first), migrated and seeded.
+1. A PostgreSQL cluster of its own (initdb in a temporary directory; --postgres URL uses a
+   running server instead) with a fresh database (`yuchuang_bench`), migrated and seeded.
 2. A redis-server of its own (cache, throttles, Celery broker) and gunicorn with bench/settings.py
    (production plus the bench-only URLs), on spare ports of 127.0.0.1.
 3. Each scenario against its ceiling, alternating within each of the rounds.
@@ -24,10 +25,19 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .services import ROOT, Processes, WorkerModel, spare_port, start_gunicorn, start_redis
+from .services import (
+    ROOT,
+    Postgres,
+    Processes,
+    WorkerModel,
+    spare_port,
+    start_gunicorn,
+    start_postgres,
+    start_redis,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ADMIN_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+OWN = "own"
 SCENARIOS = ("catalog", "rush", "notify", "memory")
 TIME_BOUND_SECONDS = 14 * 60  # the whole run, seeding included
 DEFAULT_MODEL = WorkerModel(2, "gthread", 4)  # chosen by measurement: docs/performance.md
@@ -53,9 +63,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="measure the page of 20 under several worker models instead of the scenarios",
     )
     parser.add_argument("--out", type=Path, help="results directory (bench/results)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", OWN),
+        help="'own' (a cluster of its own, the default) or a running server's admin URL, "
+        "e.g. postgres://postgres@127.0.0.1:5432/postgres (also $BENCH_POSTGRES)",
+    )
     parser.add_argument("--database", default="yuchuang_bench", help="database to (re)create")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.keep_database and args.postgres == OWN:
+        parser.error("--keep-database needs --postgres URL (the bench's own cluster goes away)")
+    return args
 
 
 def worker_model(text: str) -> WorkerModel:
@@ -65,7 +84,7 @@ def worker_model(text: str) -> WorkerModel:
     return WorkerModel(int(numbers[0]) if numbers else 4, kind)
 
 
-def machine() -> dict[str, str]:
+def machine(admin_url: str) -> dict[str, str]:
     cpu = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -74,13 +93,28 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    postgres = subprocess.run(  # noqa: S603
-        ["psql", ADMIN_URL, "-Atc", "SHOW server_version"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "postgres": f"PostgreSQL {postgres}"}
+    postgres, connections, buffers = (
+        subprocess.run(  # noqa: S603
+            [  # noqa: S607 (psql from PATH)
+                "psql",
+                admin_url,
+                "-Atc",
+                "SELECT current_setting('server_version'), current_setting('max_connections'),"
+                " current_setting('shared_buffers')",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .split("|")
+    )
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "postgres": f"PostgreSQL {postgres} (max_connections {connections}, "
+        f"shared_buffers {buffers})",
+    }
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -111,9 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     model = worker_model(args.workers)
     out = args.out or RESULTS
     work = Path(tempfile.mkdtemp(prefix="yuchuang-bench-"))
-    database_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{args.database}"
+    postgres: Postgres | None = None
 
     with Processes() as processes:
+        if args.postgres == OWN:
+            postgres = start_postgres(processes, port=spare_port(), log=work / "postgres.log")
+            admin_url = postgres.url()
+        else:
+            admin_url = args.postgres
+        database_url = admin_url.rsplit("/", 1)[0] + f"/{args.database}"
         redis_port = spare_port()
         start_redis(processes, port=redis_port, log=work / "redis.log")
         env = environment(
@@ -129,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             print(f"Database {args.database}: create, migrate, seed", flush=True)
-            seed.create_database(args.database, admin_url=ADMIN_URL)
+            seed.create_database(args.database, admin_url=admin_url)
             call_command("migrate", verbosity=0, interactive=False)
             seeded = seed.seed(seed.SMALL if args.quick else seed.FULL, seed=args.seed)
             print(
@@ -175,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                         work=work,
                         workers=model.workers * model.threads,
                         deadline=started + TIME_BOUND_SECONDS,
+                        postgres=postgres,
                     )
                 )
             if "notify" in scenarios:
@@ -204,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             meta: dict[str, Any] = {
                 "command": " ".join(["python -m bench", *(argv or sys.argv[1:])]),
-                **machine(),
+                **machine(admin_url),
                 "worker_model": model.label,
                 "started_at": started_at,
                 "minutes": (time.monotonic() - started) / 60,
@@ -231,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
 
             connections.close_all()
             processes.stop_all()
-            if not args.keep_database:
-                seed.drop_database(args.database, admin_url=ADMIN_URL)
+            if postgres is not None:
+                postgres.remove()
+            elif not args.keep_database:
+                seed.drop_database(args.database, admin_url=admin_url)
             print(f"Logs in {work}", flush=True)
 
 

@@ -12,7 +12,8 @@ full and are refused after that (422 waitlist_full). The harness checks the outc
 seats taken = enrolled ≤ capacity per offering, counters equal the rows, one live enrollment
 per learner and offering, waitlist positions dense (1..n) and in arrival order (nobody waits
 while a later arrival got a seat, and line order is insert order), one event per enrollment,
-no deadlock (pg_stat_database.deadlocks before and after), and no 5xx.
+no deadlock (pg_stat_database.deadlocks before and after, and "deadlock detected" in the log
+of the bench's own cluster), and no 5xx.
 """
 
 import random
@@ -33,6 +34,7 @@ from django.utils import timezone
 
 from . import loadgen, services
 from .seed import OFFERING_COLUMNS, Ids, Seeded, copy_rows, rng_uuid
+from .services import Postgres
 from .tables import Ratio, Round, ScenarioResult, throughput_ratio
 
 SQL = Path(__file__).resolve().parent / "sql" / "rush_enrollment.sql"
@@ -313,6 +315,7 @@ def run(
     work: Path,
     workers: int,
     deadline: float,
+    postgres: Postgres | None = None,
 ) -> ScenarioResult:
     """The rounds, stopping early (and saying so) when the next could end after `deadline`
     (time.monotonic()), so that the whole bench stays within its time."""
@@ -370,6 +373,7 @@ def run(
             label = f"R{number}{'H' if kind == HTTP else 'B'}"
             plan = prepare(shape, pool.take(shape.learners), rng=rng, terms=terms, label=label)
             before = deadlocks()
+            logged_before = postgres.log_count("deadlock detected") if postgres else 0
             if kind == HTTP:
                 services.drain(base_url + "/api/bench/bare/", workers)
                 plan_file = work / f"plan-{label}.txt"
@@ -410,6 +414,8 @@ def run(
                 )
             time.sleep(1.5)  # statistics reach pg_stat_database within a second
             found = deadlocks() - before
+            if postgres is not None:  # the server log too, as the issue asks
+                found = max(found, postgres.log_count("deadlock detected") - logged_before)
             outcome, problems = check(plan, shape)
             expected = plan.expected(shape.waitlist)
             if kind == HTTP:

@@ -1,4 +1,5 @@
-"""The processes a bench run starts: its own redis-server, gunicorn and (later) Celery workers.
+"""The processes a bench run starts: its own PostgreSQL cluster, redis-server, gunicorn and
+Celery workers.
 
 Each runs in a process group of its own and is registered with a `Processes` stack, which
 stops every group on exit: normally, on an error, on Ctrl-C and on SIGTERM (run.py turns that
@@ -6,11 +7,13 @@ into SystemExit). Everything listens on 127.0.0.1 on a spare port.
 """
 
 import contextlib
+import glob
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -113,6 +116,107 @@ def start_redis(processes: Processes, *, port: int, log: Path) -> Process:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"redis-server did not start on port {port}")
+
+
+# The bench's own cluster: PostgreSQL's defaults (as the Debian server), except room for the
+# rush's 200 pgbench clients next to gunicorn, Celery and the harness.
+POSTGRES_SETTINGS = {
+    "max_connections": "300",
+    "listen_addresses": "127.0.0.1",
+    "log_line_prefix": "%m [%p] %d ",
+}
+
+
+def postgres_bindir() -> Path | None:
+    """The server's binaries: initdb on PATH (resolving a link), else the newest of Debian's."""
+    on_path = shutil.which("initdb")
+    if on_path and (Path(on_path).resolve().parent / "pg_isready").exists():
+        return Path(on_path).resolve().parent
+    found = sorted(
+        (Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
+        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
+    )
+    return found[-1] if found else None
+
+
+@dataclass
+class Postgres:
+    """A cluster of the bench's own: a temporary data directory, a spare port, a log file."""
+
+    process: Process
+    port: int
+    data: Path
+    log: Path
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def log_count(self, text: str) -> int:
+        """Lines of the server log that contain `text` (e.g. "deadlock detected")."""
+        with self.log.open(encoding="utf-8", errors="replace") as lines:
+            return sum(text in line for line in lines)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def start_postgres(processes: Processes, *, port: int, log: Path) -> Postgres:
+    """initdb into a temporary directory and start `postgres` on `port`; returns once it answers.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user.
+    """
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL's server binaries (initdb, postgres) are not installed")
+    data = Path(tempfile.mkdtemp(prefix="yuchuang-bench-pg-"))
+    try:
+        return _start_cluster(processes, bindir, data, port=port, log=log)
+    except BaseException:
+        shutil.rmtree(data, ignore_errors=True)  # the caller stops the process with the rest
+        raise
+
+
+def _start_cluster(
+    processes: Processes, bindir: Path, data: Path, *, port: int, log: Path
+) -> Postgres:
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(  # noqa: S603 (our own command line)
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    settings = {**POSTGRES_SETTINGS, "port": str(port), "unix_socket_directories": str(data)}
+    argv = [*as_user, str(bindir / "postgres"), "-D", str(data)]
+    for name, value in settings.items():
+        argv += ["-c", f"{name}={value}"]
+    process = processes.start("postgres", argv, env=dict(os.environ), log=log)
+    server = Postgres(process, port, data, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"postgres exited with {process.popen.returncode}: see {log}")
+        ready = subprocess.run(  # noqa: S603
+            [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)], check=False
+        )
+        if ready.returncode == 0:
+            return server
+        time.sleep(0.1)
+    raise RuntimeError(f"postgres did not start on port {port}: see {log}")
 
 
 @dataclass(frozen=True)
