@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
+
+from bench.reporting import quarters_back, timed_once  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "reports.json"
 ADMIN_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -107,15 +109,6 @@ def timed(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
     }
 
 
-def count_queries(fn: Callable[[], Any]) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        fn()
-    return len(queries)
-
-
 def seed(total: int, seed_number: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
@@ -175,24 +168,18 @@ def measure(runs: int) -> dict[str, Any]:
     # The project starting one quarter before the report's, or seven: 2 or 8 quarters in all.
     scale: dict[str, int] = {}
     for count in (2, 8):
-        with override_settings(REPORTS_PROJECT_START=_back(quarter.start, count - 1)):
-            scale[f"{count} quarters"] = count_queries(combined)
+        with override_settings(REPORTS_PROJECT_START=quarters_back(quarter.start, count - 1)):
+            scale[f"{count} quarters"] = timed_once(combined)[1]
     with transaction.atomic():
         Institution.objects.exclude(pk__in=[o.pk for o in owners[:2]]).update(is_active=False)
-        scale["2 owners"] = count_queries(combined)
+        scale["2 owners"] = timed_once(combined)[1]
         transaction.set_rollback(True)
-    scale["7 owners"] = count_queries(combined)
+    scale["7 owners"] = timed_once(combined)[1]
     results["query_counts"] = scale
     results["constant_in_quarters"] = scale["2 quarters"] == scale["8 quarters"]
     results["constant_in_owners"] = scale["2 owners"] == scale["7 owners"]
     results["as_of"] = timezone.localtime(build_report(quarter=quarter).as_of).isoformat()
     return results
-
-
-def _back(day: date, quarters: int) -> date:
-    month = day.month - 3 * quarters
-    year = day.year + (month - 1) // 12
-    return date(year, (month - 1) % 12 + 1, 1)
 
 
 def machine() -> dict[str, Any]:

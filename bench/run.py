@@ -38,7 +38,7 @@ from .services import (
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OWN = "own"
-SCENARIOS = ("catalog", "rush", "notify", "memory")
+SCENARIOS = ("catalog", "rush", "notify", "memory", "reports")
 TIME_BOUND_SECONDS = 14 * 60  # the whole run, seeding included
 DEFAULT_MODEL = WorkerModel(2, "gthread", 4)  # chosen by measurement: docs/performance.md
 
@@ -243,6 +243,12 @@ def main(argv: list[str] | None = None) -> int:
                         processes, server_env, work, model=model, quick=args.quick, seed=args.seed
                     )
                 )
+            if "reports" in scenarios:
+                from . import reporting
+
+                report_rounds = min(rounds, 3)  # ~8 s a report at full data
+                print(f"Reporting: {report_rounds} rounds", flush=True)
+                results.append(reporting.run(rounds=report_rounds))
             meta: dict[str, Any] = {
                 "command": " ".join(["python -m bench", *(argv or sys.argv[1:])]),
                 **machine(admin_url),
