@@ -125,6 +125,8 @@ CACHES = {
     if env("REDIS_URL", default="")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
 # Cached answers of the public offerings list (courses/api/cache.py). None: on when the cache
 # is Redis, shared by every process (a per-process cache would keep entries nobody invalidates).
 CATALOG_CACHE = env.bool("CATALOG_CACHE", default=None)
