@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from institutions.bilingual import Bilingual
-from institutions.catalog_version import CatalogQuerySet
+from institutions.catalog_version import CatalogQuerySet, CatalogWrites
 from institutions.models import Institution, code_validator
 
 from .signals import offering_changed
@@ -286,7 +286,7 @@ class Term(models.Model):
         return f"{self.institution.code} {self.name}"
 
 
-class OfferingQuerySet(CatalogQuerySet["Offering"]):
+class OfferingQuerySet(CatalogWrites, models.QuerySet["Offering"]):
     def published(self) -> "OfferingQuerySet":
         return self.filter(status=Offering.Status.PUBLISHED)
 

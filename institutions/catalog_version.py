@@ -62,22 +62,27 @@ def changed(using: str = DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(bump, using=using, robust=True)
 
 
-class CatalogQuerySet(models.QuerySet[_M]):
-    """Queryset writes of catalog rows say so: they send no signals."""
+class CatalogWrites:
+    """Queryset writes of catalog rows say so: they send no signals. Mixed in before QuerySet
+    (a mixin rather than a base: the type checker's annotate() needs the model's own queryset)."""
 
     def update(self, **kwargs: Any) -> int:
-        rows = super().update(**kwargs)
+        rows: int = super().update(**kwargs)  # type: ignore[misc]
         if rows:
-            changed(self.db)
+            changed(self.db)  # type: ignore[attr-defined]
         return rows
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[_M]:
-        created = super().bulk_create(objs, *args, **kwargs)
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(objs, *args, **kwargs)  # type: ignore[misc]
         if created:
-            changed(self.db)
+            changed(self.db)  # type: ignore[attr-defined]
         return created
 
     # bulk_update() writes through update().
+
+
+class CatalogQuerySet(CatalogWrites, models.QuerySet[_M]):
+    """The queryset of institutions, courses and terms (offerings have their own)."""
 
 
 def row_changed(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
