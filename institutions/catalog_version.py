@@ -5,7 +5,7 @@ Cached catalog answers are stored with the token they were computed under and ar
 while it is still the current one (courses/api/cache.py). The token is replaced on commit, never
 before: a reader that saw the old token could otherwise cache rows of before the commit under the
 new one. Saves and deletes reach `changed()` through signals (courses/apps.py), queryset writes
-(update, bulk_update, bulk_create) through `CatalogQuerySet`. Raw SQL does not: call `changed()`.
+(update, bulk_update, bulk_create) through `CatalogWrites`. Raw SQL does not: call `changed()`.
 """
 
 import uuid
