@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from institutions.bilingual import Bilingual
+from institutions.catalog_version import CatalogQuerySet, CatalogWrites
 from institutions.models import Institution, code_validator
 
 from .signals import offering_changed
@@ -162,6 +163,8 @@ class Course(models.Model):
     summary = Bilingual()
     description = Bilingual()
 
+    objects = CatalogQuerySet.as_manager()  # queryset writes change the catalog
+
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
@@ -259,6 +262,8 @@ class Term(models.Model):
 
     name = Bilingual()
 
+    objects = CatalogQuerySet.as_manager()  # queryset writes change the catalog
+
     class Meta:
         verbose_name = _("term")
         verbose_name_plural = _("terms")
@@ -281,7 +286,7 @@ class Term(models.Model):
         return f"{self.institution.code} {self.name}"
 
 
-class OfferingQuerySet(models.QuerySet["Offering"]):
+class OfferingQuerySet(CatalogWrites, models.QuerySet["Offering"]):
     def published(self) -> "OfferingQuerySet":
         return self.filter(status=Offering.Status.PUBLISHED)
 

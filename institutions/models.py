@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .bilingual import Bilingual
+from .catalog_version import CatalogQuerySet
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -63,6 +64,8 @@ class Institution(models.Model):
     name = Bilingual()
     short_name = Bilingual()
     description = Bilingual()
+
+    objects = CatalogQuerySet.as_manager()  # queryset writes change the catalog
 
     class Meta:
         verbose_name = _("institution")

@@ -125,6 +125,12 @@ CACHES = {
     if env("REDIS_URL", default="")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
+# Cached answers of the public offerings list (courses/api/cache.py). None: on when the cache
+# is Redis, shared by every process (a per-process cache would keep entries nobody invalidates).
+CATALOG_CACHE = env.bool("CATALOG_CACHE", default=None)
+CATALOG_CACHE_MAX_AGE = env.int("CATALOG_CACHE_MAX_AGE", default=30)  # seconds, a safety net
 
 if env("EMAIL_URL", default=""):
     globals().update(env.email("EMAIL_URL"))

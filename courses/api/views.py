@@ -3,12 +3,12 @@
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from api.idempotency import IdempotentMixin
 from api.permissions import TokenScopes
@@ -17,7 +17,7 @@ from institutions.models import Institution
 
 from ..models import Course, Offering, Program, Term
 from ..rules import COURSE, OFFERING, PROGRAM, PUBLIC_OFFERING_STATUSES, TERM
-from . import filters, serializers
+from . import cache, filters, serializers
 
 
 class _CountedRows:
@@ -164,11 +164,27 @@ class OfferingViewSet(
     # The page is read as plain values (only the columns it shows, no model instances) and
     # written by offering_row_dict: what OfferingSerializer gives, at a fraction of the cost.
     # (A comment, not a docstring: the docstring would become the operation's description.)
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    # Answers that are the same for every caller are cached as rendered JSON (courses/api/cache.py).
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if self.get_serializer_class() is not serializers.OfferingSerializer:
             return super().list(request, *args, **kwargs)
+        key = cache.entry_key(request)
+        if key is not None:
+            version, cached = cache.lookup(request, key)
+            if cached is not None:
+                return cached
+        before = timezone.now()
         offerings = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(_CountedRows(offerings, serializers.OFFERING_COLUMNS))
         assert page is not None  # noqa: S101 (the API always paginates its lists)
         zone = timezone.get_current_timezone()
-        return self.get_paginated_response([serializers.offering_row_dict(r, zone) for r in page])
+        response = self.get_paginated_response(
+            [serializers.offering_row_dict(r, zone) for r in page]
+        )
+        if key is None:
+            return response
+        body = request.accepted_renderer.render(
+            response.data, request.accepted_media_type, self.get_renderer_context()
+        )
+        cache.store(key, version, body, page, before)
+        return cache.json_response(request, body)
