@@ -32,6 +32,7 @@ import asyncio
 import bisect
 import contextlib
 import os
+import re
 import resource
 import sys
 import time
@@ -44,6 +45,7 @@ from celery import shared_task
 
 NOOP = "bench.noop"
 QUEUES = ("email", "default")
+MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
 ROUND_BOUND_SECONDS = 300  # one part (A or B) that has not finished by then has failed
 WORKER_ARGV = [
     "-A", "config", "worker", "-Q", "email,default", "--concurrency", "4",
@@ -64,11 +66,12 @@ class _Sink:
         self.out = out
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        from email.parser import BytesHeaderParser
-
         at = time.time()
-        headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
-        self.out.write(f"{at:.6f}\t{headers.get('Message-ID', '').strip()}\n")
+        # A search, not the email parser: the sink shares the cores with what it measures.
+        head = (envelope.original_content or envelope.content).split(b"\r\n\r\n", 1)[0]
+        found = MESSAGE_ID.search(head)
+        message_id = found.group(1).decode("ascii", "replace") if found else ""
+        self.out.write(f"{at:.6f}\t{message_id}\n")
         self.out.flush()
         return "250 OK"
 
