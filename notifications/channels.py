@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from . import messages
+from . import mail, messages
 from .models import Category, Delivery, Preferences
 from .outbox import Skip
 
@@ -104,4 +104,4 @@ class EmailChannel:
             preferences = Preferences.objects.filter(user=user).first()
             if preferences is not None and not preferences.wants(notification.category):
                 raise Skip(f"turned off {notification.category}")
-        build_email(delivery).send()
+        mail.send(build_email(delivery))

@@ -70,11 +70,10 @@ def attempt(
     """
     with transaction.atomic():
         now = now or timezone.now()
-        item = (
-            queryset.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=pk, state__in=OutboxItem.DUE, next_attempt_at__lte=now)
-            .first()
+        found = queryset.select_for_update(skip_locked=True, of=("self",)).filter(
+            pk=pk, state__in=OutboxItem.DUE, next_attempt_at__lte=now
         )
+        item = next(iter(found[:1]), None)  # not first(): its ORDER BY is work for one row
         if item is None:
             return "not due"
         if item.first_attempt_at is None:

@@ -3,10 +3,12 @@
 Every job is safe to run twice or late: a delivery is sent under its row lock and only while due.
 """
 
-from celery import shared_task
+from typing import Any
+
+from celery import shared_task, signals
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import mail, services
 
 # A lost database connection is worth retrying; the row stays due meanwhile, so even when the
 # retries run out the sweep hands it over again.
@@ -29,6 +31,11 @@ DELIVERY_TASK = {
 @shared_task(name="notifications.deliver", **DELIVERY_TASK)
 def deliver(delivery_id: int) -> str:
     return services.delivery_send(delivery_id)
+
+
+@signals.worker_process_shutdown.connect
+def _close_mail_connection(**kwargs: Any) -> None:
+    mail.close()  # a polite QUIT on the SMTP connection the process kept between deliveries
 
 
 @shared_task(name="notifications.sweep", time_limit=300)

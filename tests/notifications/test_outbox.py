@@ -6,7 +6,8 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import outbox, services, tasks
@@ -41,6 +42,21 @@ def test_a_delivery_is_sent_once_however_often_its_task_runs():
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.last_error) == ("sent", 1, "")
     assert delivery.sent_at is not None
+
+
+def test_sending_is_two_statements_the_lock_and_one_update():
+    """The lock reads what the email needs (only those columns); nothing else is read later."""
+    delivery = publish_one()
+    with CaptureQueriesContext(connection) as captured:
+        assert services.delivery_send(delivery.pk) == "sent"
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+    ]
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "UPDATE"], statements
+    assert '"accounts_user"."password"' not in statements[0]
+    assert len(mail.outbox) == 1
 
 
 def test_a_failure_is_retried_with_backoff_then_sent(settings):

@@ -1,0 +1,179 @@
+"""Deliveries share one SMTP connection per process, and a bad one is never trusted again.
+
+A real SMTP server (aiosmtpd, in a thread of the test) counts the connections (one EHLO each)
+and records every message it accepts by Message-ID, so "once" is counted at the receiving end.
+"""
+
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from email.parser import BytesHeaderParser
+from typing import Any
+from unittest import mock
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import mail, services
+from notifications.models import Delivery
+from tests.factories import UserFactory
+from tests.workers import spare_port
+
+pytestmark = pytest.mark.django_db
+
+
+class Server:
+    """What the SMTP server saw; `refuse` / `drop` make it fail the next messages."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.accepted: list[str] = []
+        self.refuse = 0  # answer DATA with 451, keep the connection
+        self.drop = 0  # close the connection in the middle of DATA, accept nothing
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        self.connections += 1
+        return responses
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.drop:
+            self.drop -= 1
+            server.transport.close()
+            return "250 never read"
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 try again later"
+        headers = BytesHeaderParser().parsebytes(envelope.original_content)
+        self.accepted.append(headers["Message-ID"])
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[tuple[Server, Controller]]:
+    server = Server()
+    controller = Controller(server, hostname="127.0.0.1", port=spare_port(), timeout=0.5)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield server, controller
+    finally:
+        mail.forget()
+        controller.stop()
+
+
+def deliveries(count: int) -> list[Delivery]:
+    """`count` transactional emails, due now, their tasks never run (the test sends them)."""
+    with transaction.atomic():
+        services.publish(
+            event="enrollment.enrolled",
+            recipients=UserFactory.create_batch(count, preferred_language="en"),
+            data={"course_code": "IE101", "course_title_en": "Design thinking"},
+        )
+    return list(Delivery.objects.order_by("pk"))
+
+
+def message_id(delivery: Delivery) -> str:
+    return f"<{delivery.notification.public_id}.email@yuchuang.local>"
+
+
+def states() -> list[str]:
+    return list(Delivery.objects.order_by("pk").values_list("state", flat=True))
+
+
+def later(**delta: float) -> Any:
+    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(**delta))
+
+
+def test_several_messages_go_over_one_connection(smtp):
+    server, _ = smtp
+    rows = deliveries(5)
+    assert [services.delivery_send(row.pk) for row in rows] == ["sent"] * 5
+    assert server.connections == 1
+    assert server.accepted == [message_id(row) for row in rows]
+    mail.close()  # a worker process shutting down: QUIT; the next send connects again
+    (extra,) = deliveries(1)[-1:]
+    assert services.delivery_send(extra.pk) == "sent"
+    assert server.connections == 2
+
+
+def test_a_connection_the_server_closed_is_opened_again(smtp):
+    server, _ = smtp
+    first, second = deliveries(2)
+    assert services.delivery_send(first.pk) == "sent"
+    time.sleep(1.0)  # past the server's idle timeout (0.5 s): it hung up on us
+    assert services.delivery_send(second.pk) == "sent"
+    assert server.connections == 2
+    assert server.accepted == [message_id(first), message_id(second)]
+
+
+def test_a_connection_idle_too_long_is_not_trusted(smtp, monkeypatch):
+    server, _ = smtp
+    monkeypatch.setattr(mail, "IDLE_SECONDS", 0.0)
+    rows = deliveries(3)
+    assert [services.delivery_send(row.pk) for row in rows] == ["sent"] * 3
+    assert server.connections == 3
+
+
+def test_a_refused_message_is_retried_later_and_arrives_once(smtp):
+    server, _ = smtp
+    rows = deliveries(3)
+    server.refuse = 1
+    assert services.delivery_send(rows[0].pk) == "failed"
+    assert [services.delivery_send(row.pk) for row in rows[1:]] == ["sent", "sent"]
+    assert server.connections == 2  # the failed one was dropped, not reused
+    assert states() == ["failed", "sent", "sent"]
+    with later(minutes=2):  # its retry is due
+        assert services.delivery_send(rows[0].pk) == "sent"
+    assert Counter(server.accepted) == {message_id(row): 1 for row in rows}
+
+
+def test_a_connection_lost_in_the_middle_of_a_message_loses_and_doubles_nothing(smtp):
+    server, _ = smtp
+    rows = deliveries(3)
+    assert services.delivery_send(rows[0].pk) == "sent"
+    server.drop = 1
+    assert services.delivery_send(rows[1].pk) == "failed"
+    assert "SMTPServerDisconnected" in Delivery.objects.get(pk=rows[1].pk).last_error
+    assert services.delivery_send(rows[2].pk) == "sent"
+    assert server.connections == 2
+    with later(minutes=2):
+        assert services.delivery_send(rows[1].pk) == "sent"
+    assert Counter(server.accepted) == {message_id(row): 1 for row in rows}
+
+
+def test_a_send_interrupted_by_the_time_limit_does_not_leave_a_half_used_connection(smtp):
+    server, _ = smtp
+    rows = deliveries(3)
+    assert services.delivery_send(rows[0].pk) == "sent"
+    # Interrupted after MAIL FROM: reusing that connection would nest a second MAIL in it.
+    with mock.patch.object(smtplib.SMTP, "rcpt", side_effect=SoftTimeLimitExceeded()):
+        assert services.delivery_send(rows[1].pk) == "failed"
+    assert services.delivery_send(rows[2].pk) == "sent"
+    assert server.connections == 2
+    with later(minutes=2):
+        assert services.delivery_send(rows[1].pk) == "sent"
+    assert Counter(server.accepted) == {message_id(row): 1 for row in rows}
+
+
+def test_other_settings_get_a_connection_of_their_own(smtp, settings):
+    server, _ = smtp
+    other = Server()
+    second = Controller(other, hostname="127.0.0.1", port=spare_port())
+    second.start()
+    try:
+        first, then = deliveries(2)
+        assert services.delivery_send(first.pk) == "sent"
+        settings.EMAIL_PORT = second.port
+        assert services.delivery_send(then.pk) == "sent"
+    finally:
+        second.stop()
+    assert (server.accepted, other.accepted) == ([message_id(first)], [message_id(then)])
