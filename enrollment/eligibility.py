@@ -75,17 +75,18 @@ def check_learner_may_enroll(
 
 
 def missing_prerequisites(*, learner: Any, course: Course) -> list[Course]:
-    """Required courses the learner has not completed: one query, and one more for the
-    courses themselves when some are missing (then the enrollment is refused)."""
-    completed = Enrollment.objects.filter(learner=learner, status=Status.COMPLETED).values(
-        "offering__course_id"
+    """Required courses the learner has not completed. One query for a course without
+    prerequisites (most): which it has; then which the learner completed, then the missing."""
+    required = list(
+        Prerequisite.objects.filter(course=course).values_list("required_course_id", flat=True)
     )
-    missing = list(
-        Prerequisite.objects.filter(course=course)
-        .exclude(required_course_id__in=completed)
-        .values_list("required_course_id", flat=True)
-    )
-    if not missing:
+    if not required:
         return []
+    done = set(
+        Enrollment.objects.filter(
+            learner=learner, status=Status.COMPLETED, offering__course_id__in=required
+        ).values_list("offering__course_id", flat=True)
+    )
+    missing = [pk for pk in required if pk not in done]
     courses = Course.objects.in_bulk(missing)
     return [courses[pk] for pk in missing]

@@ -12,15 +12,15 @@ SELECT learner_id, offering_id, session_key, offering_uuid FROM bench_rush_plan 
 SELECT session_key, session_data, expire_date FROM django_session WHERE session_key = ':session_key' AND expire_date > now();
 SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21;
 -- The offering by public id, in the public catalog (so the caller's staff roles are not read).
-SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id, c.institution_id, c.code, c.title_zh, c.title_en, i.id, i.code, i.max_enrollments_per_term, t.id, t.code FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1;
+SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id AS course_id, c.institution_id, c.code, c.title_zh, c.title_en, i.id, i.code, i.max_enrollments_per_term, t.id, t.code FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1; \gset f_
 BEGIN;
 -- enrollment.locks: the learner, then the offering's row alone (course, institution and term
 -- are the ones read above).
 SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21 FOR UPDATE;
 SELECT o.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o WHERE o.id = :offering_id LIMIT 21 FOR UPDATE \gset
--- The rules: a live enrollment already? prerequisites missing?
+-- The rules: a live enrollment already? prerequisites (none here: so no more is read)?
 SELECT status FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
-SELECT p.required_course_id FROM courses_prerequisite p WHERE p.course_id = (SELECT course_id FROM courses_offering WHERE id = :offering_id) AND NOT (p.required_course_id IN (SELECT u.course_id FROM enrollment_enrollment e JOIN courses_offering u ON e.offering_id = u.id WHERE e.learner_id = :learner_id AND e.status = 'completed'));
+SELECT p.required_course_id FROM courses_prerequisite p WHERE p.course_id = :f_course_id;
 \if :taken < :cap AND :waiting = 0
 INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'enrolled', NULL, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset
 INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'enrolled', '', 'api') RETURNING id;
