@@ -272,6 +272,7 @@ def enrollment_create(
     channel: str = Channel.WEB,
     reason: str = "",
     partner: PartnerOrganisation | None = None,
+    read_now: bool = False,
 ) -> Enrollment:
     """Enroll `learner`: a seat if one is free and nobody waits, else a place in line.
 
@@ -282,11 +283,17 @@ def enrollment_create(
     learner rule applies including the window, the email check does not, and the channel is
     `partner`. Raises RuleViolation (waitlist_full, audience_not_allowed...) or NotAllowed
     before any write.
+
+    `read_now`: `offering` was read in this request with its course, institution and term
+    (the API): those are kept, and only the offering's row is read under the lock. Otherwise
+    (a batch reads its offerings once for minutes of rows) all four are read under the lock.
     """
     now = timezone.now()
     if partner is not None:
         actor, channel = actor or partner.service_user, Channel.PARTNER
-    learner, offering = locks.lock_learner_and_offering(learner.pk, offering.pk, known=offering)
+    learner, offering = locks.lock_learner_and_offering(
+        learner.pk, offering.pk, known=offering if read_now else None
+    )
     to = _check_new_enrollment(
         learner=learner, offering=offering, actor=actor, partner=partner, channel=channel, now=now
     )

@@ -243,7 +243,7 @@ class EnrollmentViewSet(
             if learner is None:
                 raise _not_found(_("None of your learners has this id."))
             enrollment = services.enrollment_create(
-                learner=learner, offering=offering, partner=partner
+                learner=learner, offering=offering, partner=partner, read_now=True
             )
         else:
             user = request.user
@@ -256,7 +256,7 @@ class EnrollmentViewSet(
                 if learner is None:
                     raise _not_found(_("No learner has this id."))
             enrollment = services.enrollment_create(
-                learner=learner, offering=offering, actor=user, channel=Channel.API
+                learner=learner, offering=offering, actor=user, channel=Channel.API, read_now=True
             )
         response = self._render_created(enrollment, offering)
         response["Location"] = reverse(
