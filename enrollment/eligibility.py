@@ -42,15 +42,17 @@ def check_learner_may_enroll(
     *,
     learner: Any,
     offering: Offering,
-    existing: Enrollment | None,
+    existing: str | None,
     now: datetime,
     check_window: bool = True,
     check_verified: bool = True,
 ) -> None:
-    """Raise RuleViolation with a stable code for the first rule that refuses the learner."""
+    """Raise RuleViolation with a stable code for the first rule that refuses the learner.
+
+    `existing`: the status of the learner's live enrollment in the offering, if any."""
     check_offering_open(offering, now=now, check_window=check_window)
     if existing is not None:
-        raise RuleViolation(ALREADY[existing.status])
+        raise RuleViolation(ALREADY[existing])
     if check_verified and learner.email_verified_at is None:
         raise RuleViolation("email_not_verified")
     if learner.learner_type not in offering.audience:
@@ -73,13 +75,18 @@ def check_learner_may_enroll(
 
 
 def missing_prerequisites(*, learner: Any, course: Course) -> list[Course]:
-    """Required courses the learner has not completed, in one query."""
-    completed = Enrollment.objects.filter(learner=learner, status=Status.COMPLETED).values(
-        "offering__course_id"
+    """Required courses the learner has not completed. One query for a course without
+    prerequisites (most): which it has; then which the learner completed, then the missing."""
+    required = list(
+        Prerequisite.objects.filter(course=course).values_list("required_course_id", flat=True)
     )
-    return [
-        link.required_course
-        for link in Prerequisite.objects.filter(course=course)
-        .exclude(required_course_id__in=completed)
-        .select_related("required_course")
-    ]
+    if not required:
+        return []
+    done = set(
+        Enrollment.objects.filter(
+            learner=learner, status=Status.COMPLETED, offering__course_id__in=required
+        ).values_list("offering__course_id", flat=True)
+    )
+    missing = [pk for pk in required if pk not in done]
+    courses = Course.objects.in_bulk(missing)
+    return [courses[pk] for pk in missing]

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from courses.models import Offering
+from courses.models import Course, Offering
 
 
 def _offerings() -> QuerySet[Offering]:
@@ -23,14 +23,38 @@ def _offerings() -> QuerySet[Offering]:
     )
 
 
-def lock_offering(offering_id: int) -> Offering:
-    return _offerings().get(pk=offering_id)
+def _related_loaded(offering: Offering) -> bool:
+    course, term = Offering._meta.get_field("course"), Offering._meta.get_field("term")
+    return (
+        course.is_cached(offering)
+        and term.is_cached(offering)
+        and Course._meta.get_field("institution").is_cached(offering.course)
+    )
 
 
-def lock_learner_and_offering(learner_id: int, offering_id: int) -> tuple[Any, Offering]:
+def lock_offering(offering_id: int, *, known: Offering | None = None) -> Offering:
+    """Lock one offering and read it under the lock, with its course, institution and term.
+
+    `known`: the same offering as read before the lock with those three loaded. Then only the
+    offering's own row is read (no joins to compile and send) and the three are taken from it:
+    they are not locked either way, so reading them a moment earlier decides nothing
+    differently. Everything the lock guards (counters, status, window) is on the offering row.
+    """
+    if known is None or not _related_loaded(known):
+        return _offerings().get(pk=offering_id)
+    offering = Offering.objects.select_for_update().get(pk=offering_id)
+    if (offering.course_id, offering.term_id) != (known.course_id, known.term_id):
+        return _offerings().get(pk=offering_id)  # moved meanwhile: read them again
+    offering.course, offering.term = known.course, known.term
+    return offering
+
+
+def lock_learner_and_offering(
+    learner_id: int, offering_id: int, *, known: Offering | None = None
+) -> tuple[Any, Offering]:
     """Lock a learner (their per-term limit spans offerings), then one offering."""
     learner = get_user_model().objects.select_for_update().get(pk=learner_id)
-    return learner, lock_offering(offering_id)
+    return learner, lock_offering(offering_id, known=known)
 
 
 def lock_offerings(*offering_ids: int) -> dict[int, Offering]:

@@ -106,11 +106,15 @@ def _save_counts(offering: Offering) -> None:
     )
 
 
-def _fill_free_seats(offering: Offering, *, actor: Any, channel: str, now: datetime) -> None:
+def _fill_free_seats(
+    offering: Offering, *, actor: Any, channel: str, now: datetime
+) -> list[Enrollment]:
     """Give free seats to the first in line: enrolled at once, awaiting approval, or offered.
 
     Runs under the offering's lock after anything that frees a seat. One pass per free seat.
+    Returns the enrollments it moved.
     """
+    promoted: list[Enrollment] = []
     while offering.seats_taken < offering.capacity and offering.waitlist_length > 0:
         first = (
             Enrollment.objects.waitlist()
@@ -140,6 +144,8 @@ def _fill_free_seats(offering: Offering, *, actor: Any, channel: str, now: datet
             now=now,
             **extra,
         )
+        promoted.append(first)
+    return promoted
 
 
 def _locked_enrollment(enrollment: Enrollment | int) -> tuple[Enrollment, Offering]:
@@ -215,9 +221,11 @@ def _check_new_enrollment(
         if staff:
             require_roster_manager(actor, offering)
         check_verified = not staff and channel in (Channel.WEB, Channel.API)
-    existing = Enrollment.objects.filter(
-        learner=learner, offering=offering, status__in=LIVE
-    ).first()
+    existing = (
+        Enrollment.objects.filter(learner=learner, offering=offering, status__in=LIVE)
+        .values_list("status", flat=True)
+        .first()
+    )
     check_learner_may_enroll(
         learner=learner,
         offering=offering,
@@ -264,6 +272,7 @@ def enrollment_create(
     channel: str = Channel.WEB,
     reason: str = "",
     partner: PartnerOrganisation | None = None,
+    read_now: bool = False,
 ) -> Enrollment:
     """Enroll `learner`: a seat if one is free and nobody waits, else a place in line.
 
@@ -274,11 +283,17 @@ def enrollment_create(
     learner rule applies including the window, the email check does not, and the channel is
     `partner`. Raises RuleViolation (waitlist_full, audience_not_allowed...) or NotAllowed
     before any write.
+
+    `read_now`: `offering` was read in this request with its course, institution and term
+    (the API): those are kept, and only the offering's row is read under the lock. Otherwise
+    (a batch reads its offerings once for minutes of rows) all four are read under the lock.
     """
     now = timezone.now()
     if partner is not None:
         actor, channel = actor or partner.service_user, Channel.PARTNER
-    learner, offering = locks.lock_learner_and_offering(learner.pk, offering.pk)
+    learner, offering = locks.lock_learner_and_offering(
+        learner.pk, offering.pk, known=offering if read_now else None
+    )
     to = _check_new_enrollment(
         learner=learner, offering=offering, actor=actor, partner=partner, channel=channel, now=now
     )
@@ -286,11 +301,10 @@ def enrollment_create(
     _change(
         enrollment, offering, to, actor=actor or learner, channel=channel, reason=reason, now=now
     )
-    _fill_free_seats(offering, actor=actor, channel=channel, now=now)
+    promoted = _fill_free_seats(offering, actor=actor, channel=channel, now=now)
     _save_counts(offering)
-    if enrollment.status == Status.WAITLISTED:
-        enrollment.refresh_from_db()
-    return enrollment
+    # Seats free behind a line: the new place may have been promoted at once (another object).
+    return next((row for row in promoted if row.pk == enrollment.pk), enrollment)
 
 
 @transaction.atomic

@@ -11,16 +11,16 @@ SELECT learner_id, offering_id, session_key, offering_uuid FROM bench_rush_plan 
 -- The session and its user (SessionMiddleware, AuthenticationMiddleware via DRF).
 SELECT session_key, session_data, expire_date FROM django_session WHERE session_key = ':session_key' AND expire_date > now();
 SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21;
--- The caller's staff roles (institutions.rules), then the offering by public id.
-SELECT m.institution_id, m.role FROM institutions_staffmembership m JOIN institutions_institution i ON m.institution_id = i.id WHERE m.user_id = :learner_id ORDER BY i.code, 2;
-SELECT o.*, c.*, i.*, t.* FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1;
+-- The offering by public id, in the public catalog (so the caller's staff roles are not read).
+SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id AS course_id, c.institution_id, c.code, c.title_zh, c.title_en, i.id, i.code, i.max_enrollments_per_term, t.id, t.code FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1; \gset f_
 BEGIN;
--- enrollment.locks: the learner, then the offering.
+-- enrollment.locks: the learner, then the offering's row alone (course, institution and term
+-- are the ones read above).
 SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21 FOR UPDATE;
-SELECT o.*, c.*, i.*, t.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.id = :offering_id LIMIT 21 FOR UPDATE OF o \gset
--- The rules: a live enrollment already? prerequisites missing?
-SELECT * FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
-SELECT p.*, r.* FROM courses_prerequisite p JOIN courses_course r ON p.required_course_id = r.id WHERE p.course_id = (SELECT course_id FROM courses_offering WHERE id = :offering_id) AND NOT (p.required_course_id IN (SELECT u.course_id FROM enrollment_enrollment e JOIN courses_offering u ON e.offering_id = u.id WHERE e.learner_id = :learner_id AND e.status = 'completed'));
+SELECT o.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o WHERE o.id = :offering_id LIMIT 21 FOR UPDATE \gset
+-- The rules: a live enrollment already? prerequisites (none here: so no more is read)?
+SELECT status FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
+SELECT p.required_course_id FROM courses_prerequisite p WHERE p.course_id = :f_course_id;
 \if :taken < :cap AND :waiting = 0
 INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'enrolled', NULL, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset
 INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'enrolled', '', 'api') RETURNING id;
@@ -36,9 +36,7 @@ INSERT INTO notifications_notification (public_id, event, category, recipient_id
 INSERT INTO notifications_delivery (notification_id, channel, state, attempts, next_attempt_at, queued_at, last_error, sent_at, created_at, updated_at) VALUES (:notification_id, 'email', 'pending', 0, now(), now(), '', NULL, now(), now()) RETURNING id;
 SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
 UPDATE courses_offering SET seats_taken = :taken, waitlist_length = :waiting + 1, last_queue_number = :last_number + 1, updated_at = now() WHERE id = :offering_id;
-SELECT * FROM enrollment_enrollment WHERE id = :enrollment_id LIMIT 21;
 COMMIT;
-SELECT count(*) FROM enrollment_enrollment w WHERE w.offering_id = :offering_id AND w.status = 'waitlisted' AND w.queue_number <= :last_number + 1;
 \else
 ROLLBACK;
 \endif

@@ -18,6 +18,7 @@ catalog but does not manage is 403, one they cannot see 404. Rules refuse with 4
 stable code, wrong states with 409.
 """
 
+import functools
 import uuid
 from typing import Any
 
@@ -104,6 +105,40 @@ def visible_offerings(request: Request) -> QuerySet[Offering]:
     return offerings.filter(PUBLIC_OFFERINGS)
 
 
+# What enrolling uses of the offering the view finds: the answer's fields, and the course,
+# institution and term for the service (locks.lock_offering reads the row itself again).
+ENROLL_FIELDS = (
+    "public_id",
+    "section",
+    "course__code",
+    "course__title_zh",
+    "course__title_en",
+    "course__institution__code",
+    "course__institution__max_enrollments_per_term",
+    "term__code",
+)
+
+
+def _offering_to_enroll(request: Request, public_id: Any) -> Offering | None:
+    """visible_offerings(request) by public id, the public catalog tried first: most offerings
+    named are public, and then the caller's staff roles (a query) cannot matter."""
+    offerings = Offering.objects.select_related("course__institution", "term")
+    found = offerings.filter(PUBLIC_OFFERINGS, public_id=public_id).only(*ENROLL_FIELDS).first()
+    if found is None and partner_of(request) is None and request.user.is_authenticated:
+        found = visible_offerings(request).filter(public_id=public_id).first()
+    return found
+
+
+@functools.cache
+def _enrollment_writer() -> serializers.EnrollmentSerializer:
+    """One EnrollmentSerializer for the answers to POSTs: a ModelSerializer builds its fields
+    from the model for every instance, which costs more than writing the enrollment. Its
+    fields are built once here and only read after (to_representation keeps no state)."""
+    writer = serializers.EnrollmentSerializer()
+    writer.fields  # noqa: B018 (built now, before threads share it)
+    return writer
+
+
 def _not_found(message: Any) -> NotFound:
     return NotFound(str(message))
 
@@ -155,17 +190,15 @@ class EnrollmentViewSet(
     def _render_created(self, enrollment: Enrollment, offering: Offering) -> Response:
         """A new enrollment from what is in hand, not read again with the six-table join: the
         enrollment as saved (its learner the row locked for it), `offering` as the view found
-        it (course, institution and term loaded), the place in line counted the way
-        Enrollment.objects.with_position() counts it (waitlisted ones only), and the partner's
-        external id. What reading it back gives (tests/api/test_enrollments_api.py)."""
-        enrollment.offering = offering
+        it (course, institution and term loaded), the place in line (waitlisted ones only) and
+        the partner's external id. What reading it back gives
+        (tests/api/test_enrollments_api.py)."""
         position = None
         if enrollment.status == Status.WAITLISTED:
-            position = Enrollment.objects.filter(
-                offering_id=enrollment.offering_id,
-                status=Status.WAITLISTED,
-                queue_number__lte=enrollment.queue_number,
-            ).count()
+            # Last in line when it joined: its place is the line's length, as counted under
+            # the lock (the service's offering), which is what counting the rows gives.
+            position = enrollment.offering.waitlist_length
+        enrollment.offering = offering
         enrollment.position = position  # type: ignore[attr-defined]
         partner = partner_of(self.request)
         enrollment.external_id = (  # type: ignore[attr-defined]
@@ -175,7 +208,8 @@ class EnrollmentViewSet(
             .values_list("external_id", flat=True)
             .first()
         )
-        return Response(self.get_serializer(enrollment).data, status=status.HTTP_201_CREATED)
+        data = _enrollment_writer().to_representation(enrollment)
+        return Response(data, status=status.HTTP_201_CREATED)
 
     def _body(self, serializer_class: Any) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)
@@ -196,7 +230,7 @@ class EnrollmentViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._body(serializers.EnrollmentCreateSerializer)
         partner = partner_of(request)
-        offering = visible_offerings(request).filter(public_id=data["offering"]).first()
+        offering = _offering_to_enroll(request, data["offering"])
         if offering is None:
             raise _not_found(_("No offering has this id."))
         learner_id = data.get("learner")
@@ -209,7 +243,7 @@ class EnrollmentViewSet(
             if learner is None:
                 raise _not_found(_("None of your learners has this id."))
             enrollment = services.enrollment_create(
-                learner=learner, offering=offering, partner=partner
+                learner=learner, offering=offering, partner=partner, read_now=True
             )
         else:
             user = request.user
@@ -222,7 +256,7 @@ class EnrollmentViewSet(
                 if learner is None:
                     raise _not_found(_("No learner has this id."))
             enrollment = services.enrollment_create(
-                learner=learner, offering=offering, actor=user, channel=Channel.API
+                learner=learner, offering=offering, actor=user, channel=Channel.API, read_now=True
             )
         response = self._render_created(enrollment, offering)
         response["Location"] = reverse(

@@ -700,3 +700,57 @@ def test_the_created_enrollment_is_what_reading_it_back_gives(as_user, as_partne
         ("pending", None),
     ]
     assert created.json()["learner"]["external_id"] == "HR-«42»"
+
+
+# --- The statements of an enrollment POST, pinned (the registration rush's path: see
+# docs/performance.md and bench/sql/rush_enrollment.sql, which follows them).
+
+
+def _statements(client: Any, body: dict[str, str]) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(LIST, body, format="json")
+    assert response.status_code == 201, response.json()
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("outcome", ["enrolled", "waitlisted"])
+def test_a_learner_enrolling_themselves_sends_a_fixed_set_of_statements(as_user, outcome):
+    offering = OfferingFactory(capacity=1, waitlist_capacity=5)
+    if outcome == "waitlisted":
+        enroll(offering)
+    response, sql = _statements(as_user(UserFactory()), {"offering": str(offering.public_id)})
+    assert response.json()["status"] == outcome
+    # session, user; the offering; BEGIN, learner and offering locks, live enrollment,
+    # prerequisites, enrollment, event, notification, delivery, partners' webhooks, counters,
+    # COMMIT. Nothing read again for the answer, and a waitlist place is not counted.
+    assert len(sql) == 15, "\n".join(sql)
+    assert not [s for s in sql if "institutions_staffmembership" in s]  # public: roles unread
+    offerings = [s for s in sql if s.startswith("SELECT") and 'FROM "courses_offering"' in s]
+    found, locked = offerings
+    assert "JOIN" in found
+    assert "JOIN" not in locked  # the lock reads the offering's row alone
+    assert '"courses_course"."description_zh"' not in found
+    if connection.vendor == "postgresql":
+        assert locked.endswith("FOR UPDATE")
+    enrollment_reads = [s for s in sql if s.startswith('SELECT "enrollment_enrollment"')]
+    assert len(enrollment_reads) == 1
+    assert enrollment_reads[0].startswith('SELECT "enrollment_enrollment"."status" AS')
+
+
+def test_staff_and_partners_enrolling_someone_send_a_fixed_set_of_statements(as_user, as_partner):
+    offering = OfferingFactory(capacity=5)
+    staff = as_user(manager_of(offering))
+    _, sql = _statements(
+        staff, {"offering": str(offering.public_id), "learner": str(UserFactory().public_id)}
+    )
+    # The 15, plus the learner named and the staff's roles (the roster check).
+    assert len(sql) == 17, "\n".join(sql)
+    partner = as_partner(["enrollments:write"])
+    learner = learner_of(partner.organisation, "P-1")
+    _, sql = _statements(
+        partner, {"offering": str(offering.public_id), "learner": str(learner.public_id)}
+    )
+    # The token (3) and its user, the learner named, the partner's link to them (under the
+    # lock), and its external id for the answer; no roles.
+    assert len(sql) == 20, "\n".join(sql)
+    assert Enrollment.objects.filter(offering=offering).count() == 2

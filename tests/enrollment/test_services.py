@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from courses.models import Offering, Prerequisite
@@ -638,3 +639,36 @@ def test_periodic_tasks_run_the_services():
     Enrollment.objects.filter(pk=first.pk).update(offer_expires_at=timezone.now())
     assert tasks.expire_lapsed_offers.delay().get() == 1
     assert tasks.close_started_waitlists.delay().get() == 0
+
+
+# --- what is read under the lock ---------------------------------------------------------------
+
+
+def _offering_reads(run: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "courses_offering"."id"')
+    ]
+
+
+def test_the_lock_reads_course_institution_and_term_again_unless_read_now():
+    offering = make_offering()
+    # A batch's offering, read long before: all four are read again under the lock.
+    (locked,) = _offering_reads(lambda: enroll(offering))
+    assert "JOIN" in locked
+    # The API's, read in the same request: the offering's row alone.
+    (locked,) = _offering_reads(lambda: enroll(offering, read_now=True))
+    assert "JOIN" not in locked
+
+
+def test_an_offering_moved_to_another_term_meanwhile_is_read_again_in_full():
+    offering = make_offering()
+    other = TermFactory(institution=offering.course.institution, code="2027-autumn")
+    Offering.objects.filter(pk=offering.pk).update(term=other)  # after the caller's read
+    reads = _offering_reads(lambda: enroll(offering, read_now=True))
+    assert ["JOIN" in sql for sql in reads] == [False, True]
+    news = Notification.objects.get(event="enrollment.enrolled")
+    assert news.data["term_code"] == "2027-autumn"
