@@ -439,8 +439,14 @@ def run(
                     ]
                 elif refused != expected["refused"] or answered != shape.learners:
                     problems.append(f"statuses {statuses}, expected {expected}")
-                if any(n for kind_, n in measurement.errors.items() if kind_ != "status"):
-                    problems.append(f"socket errors {measurement.errors}")
+                socket_errors = {k: n for k, n in measurement.errors.items() if k != "status" and n}
+                if socket_errors and answered < shape.learners:
+                    problems.append(f"socket errors {socket_errors}")
+                elif socket_errors:
+                    # Every learner had an answer: these are idle keep-alive connections the
+                    # server closed after their last learner (wrk counts the close as a read
+                    # error), not requests lost.
+                    measurement.notes.append(f"socket errors after every answer: {socket_errors}")
             if found:
                 problems.append(f"{found} deadlocks")
             measurement.notes.append(f"outcome {outcome}, deadlocks {found}")
