@@ -249,6 +249,8 @@ def start_gunicorn(
         [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",
+            "--config",
+            str(ROOT / "config" / "gunicorn.py"),  # as deployed (docs/deployment.md)
             "--bind",
             f"127.0.0.1:{port}",
             *model.argv(),
