@@ -62,14 +62,19 @@ def test_a_worker_starts_warm_and_frozen(cfg: Any, frozen_restored: None) -> Non
     assert "url_patterns" in vars(get_resolver())  # the URL conf (every view) is loaded
 
 
-def test_each_request_collects_the_cycles_left_behind(cfg: Any) -> None:
+def test_requests_collect_the_cycles_left_behind_every_few(cfg: Any) -> None:
+    every = sys.modules["__config__"].COLLECT_EVERY
     enabled = gc.isenabled()
     gc.disable()  # only the hook may collect here
     try:
         ref = weakref.ref(_Cycle())
         assert ref() is not None  # a cycle: no reference count reaches zero
+        for _ in range(every):
+            cfg.post_request(None, None, {}, None)
+        assert ref() is None  # collected within COLLECT_EVERY requests
+        ref = weakref.ref(_Cycle())
         cfg.post_request(None, None, {}, None)
-        assert ref() is None
+        assert ref() is not None  # and not by every request: a collection costs
     finally:
         if enabled:
             gc.enable()
