@@ -22,7 +22,12 @@ class _Client(RedisCacheClient):
         index = django._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            client = django._client(connection_pool=django._get_connection_pool(write))
+            # The pool of this index (with replicas, _get_connection_pool() would draw another).
+            if index not in django._pools:
+                django._pools[index] = django._pool_class.from_url(
+                    django._servers[index], **django._pool_options
+                )
+            client = django._client(connection_pool=django._pools[index])
             self._clients[index] = client
         return client
 
