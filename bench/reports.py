@@ -91,21 +91,14 @@ def start_django() -> None:
 
 def timed(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
     """One warm-up, then `runs` timed calls: seconds and the query count of the last."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     fn()
-    seconds = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            fn()
-            seconds.append(time.perf_counter() - started)
+    measured = [timed_once(fn) for _ in range(runs)]
+    seconds = [s for s, _ in measured]
     return {
         "median_s": round(statistics.median(seconds), 3),
         "min_s": round(min(seconds), 3),
         "max_s": round(max(seconds), 3),
-        "queries": len(queries),
+        "queries": measured[-1][1],
     }
 
 
