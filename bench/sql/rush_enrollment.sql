@@ -16,8 +16,8 @@ SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id AS course_id, 
 BEGIN;
 -- enrollment.locks: the learner, then the offering's row alone (course, institution and term
 -- are the ones read above).
-SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21 FOR UPDATE;
-SELECT o.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o WHERE o.id = :offering_id LIMIT 21 FOR UPDATE \gset
+SELECT * FROM accounts_user WHERE id = :learner_id FOR UPDATE;
+SELECT o.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o WHERE o.id = :offering_id FOR UPDATE \gset
 -- The rules: a live enrollment already? prerequisites (none here: so no more is read)?
 SELECT status FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
 SELECT p.required_course_id FROM courses_prerequisite p WHERE p.course_id = :f_course_id;
@@ -26,7 +26,7 @@ INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, q
 INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'enrolled', '', 'api') RETURNING id;
 INSERT INTO notifications_notification (public_id, event, category, recipient_id, data, dedupe_key, created_at, read_at) VALUES (gen_random_uuid(), 'enrollment.enrolled', 'transactional', :learner_id, '{"enrollment": "x", "status": "enrolled", "course_title_zh": "课程", "course_title_en": "Course", "institution_code": "CQJTU", "term_code": "t", "section": "01", "starts_on": "2026-01-01", "location_zh": "", "location_en": "", "schedule_zh": "", "schedule_en": "", "learner_email": "x@y", "reason": ""}', '', now(), NULL) RETURNING id AS notification_id \gset
 INSERT INTO notifications_delivery (notification_id, channel, state, attempts, next_attempt_at, queued_at, last_error, sent_at, created_at, updated_at) VALUES (:notification_id, 'email', 'pending', 0, now(), now(), '', NULL, now(), now()) RETURNING id;
-SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
+SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l WHERE l.user_id IN (:learner_id) AND EXISTS (SELECT 1 FROM partners_webhookendpoint w WHERE w.organisation_id = l.organisation_id);
 UPDATE courses_offering SET seats_taken = :taken + 1, waitlist_length = :waiting, last_queue_number = :last_number, updated_at = now() WHERE id = :offering_id;
 COMMIT;
 \elif :waiting < :places
@@ -34,7 +34,7 @@ INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, q
 INSERT INTO enrollment_enrollmentevent (enrollment_id, actor_id, at, from_status, to_status, reason, channel) VALUES (:enrollment_id, :learner_id, now(), '', 'waitlisted', '', 'api') RETURNING id;
 INSERT INTO notifications_notification (public_id, event, category, recipient_id, data, dedupe_key, created_at, read_at) VALUES (gen_random_uuid(), 'enrollment.waitlisted', 'transactional', :learner_id, '{"enrollment": "x", "status": "waitlisted", "course_title_zh": "课程", "course_title_en": "Course", "institution_code": "CQJTU", "term_code": "t", "section": "01", "starts_on": "2026-01-01", "location_zh": "", "location_en": "", "schedule_zh": "", "schedule_en": "", "learner_email": "x@y", "reason": ""}', '', now(), NULL) RETURNING id AS notification_id \gset
 INSERT INTO notifications_delivery (notification_id, channel, state, attempts, next_attempt_at, queued_at, last_error, sent_at, created_at, updated_at) VALUES (:notification_id, 'email', 'pending', 0, now(), now(), '', NULL, now(), now()) RETURNING id;
-SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l JOIN partners_partnerorganisation g ON l.organisation_id = g.id JOIN partners_webhookendpoint w ON w.organisation_id = g.id WHERE l.user_id IN (:learner_id);
+SELECT DISTINCT l.user_id, l.organisation_id, l.external_id FROM partners_partnerlearner l WHERE l.user_id IN (:learner_id) AND EXISTS (SELECT 1 FROM partners_webhookendpoint w WHERE w.organisation_id = l.organisation_id);
 UPDATE courses_offering SET seats_taken = :taken, waitlist_length = :waiting + 1, last_queue_number = :last_number + 1, updated_at = now() WHERE id = :offering_id;
 COMMIT;
 \else

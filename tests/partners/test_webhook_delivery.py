@@ -160,6 +160,31 @@ def test_only_the_partner_that_registered_the_learner_hears(partner, receiver, c
     assert other_receiver.calls == []
 
 
+def test_learner_events_go_once_to_each_listening_partner_with_its_external_id(partner):
+    """emit_for_learners's hand-written lookup answers what the ORM query it replaces did."""
+    quiet = partner_organisation_create(code="QT", name_zh="无端点")
+    second = partner_organisation_create(code="CQ", name_zh="其他")
+    endpoint_for(partner, "https://hr.example/a")
+    endpoint_for(partner, "https://hr.example/b")  # two endpoints: still one event
+    endpoint_for(second, "https://cq.example/")
+    both, alone, nobody = UserFactory(), UserFactory(), UserFactory()
+    PartnerLearner.objects.create(organisation=partner, user=both, external_id="E-1")
+    PartnerLearner.objects.create(organisation=second, user=both, external_id="C-9")
+    PartnerLearner.objects.create(organisation=quiet, user=alone, external_id="Q-1")
+    PartnerLearner.objects.create(organisation=partner, user=alone, external_id="E-2")
+    data = {"enrollment": {"learner": {"id": "x"}}}
+    events = webhooks.emit_for_learners(
+        "enrollment.created", [(both.pk, data), (alone.pk, data), (nobody.pk, data)]
+    )
+    heard = sorted(
+        (event.organisation.code, event.data["enrollment"]["learner"]["external_id"])
+        for event in events
+    )
+    assert heard == [("CQ", "C-9"), ("HR", "E-1"), ("HR", "E-2")]
+    assert webhooks.emit_for_learners("enrollment.created", [(nobody.pk, data)]) == []
+    assert webhooks.emit_for_learners("enrollment.created", []) == []
+
+
 def test_types_not_subscribed_are_not_sent(partner, receiver, commit):
     endpoint_for(partner, receiver.url, ["enrollment.dropped"])
     person = learner_of(partner)
