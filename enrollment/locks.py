@@ -25,9 +25,9 @@ Row = TypeVar("Row", bound=models.Model)
 def _lock_sql(model: type[models.Model], vendor: str) -> str:
     meta, name = model._meta, connection.ops.quote_name
     table = name(meta.db_table)
-    columns = ", ".join(f"{table}.{name(field.column)}" for field in meta.concrete_fields)
+    columns = ", ".join(f"{table}.{name(str(field.column))}" for field in meta.concrete_fields)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    where = f"{table}.{name(meta.pk.column)} = %s"
+    where = f"{table}.{name(str(meta.pk.column))} = %s"
     return f"SELECT {columns} FROM {table} WHERE {where}{lock}"  # noqa: S608 (names from meta)
 
 
@@ -40,7 +40,8 @@ def _lock_row(model: type[Row], pk: int) -> Row:
         )
     found = list(model._default_manager.raw(_lock_sql(model, connection.vendor), [pk]))
     if not found:
-        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        missing = model.DoesNotExist  # type: ignore[attr-defined]
+        raise missing(f"{model._meta.object_name} matching query does not exist.")
     return found[0]
 
 
