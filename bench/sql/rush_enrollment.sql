@@ -12,7 +12,7 @@ SELECT learner_id, offering_id, session_key, offering_uuid FROM bench_rush_plan 
 SELECT session_key, session_data, expire_date FROM django_session WHERE session_key = ':session_key' AND expire_date > now();
 SELECT * FROM accounts_user WHERE id = :learner_id LIMIT 21;
 -- The offering by public id, in the public catalog (so the caller's staff roles are not read).
-SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id AS course_id, c.institution_id, c.code, c.title_zh, c.title_en, i.id, i.code, i.max_enrollments_per_term, t.id, t.code FROM courses_offering o JOIN courses_course c ON o.course_id = c.id JOIN institutions_institution i ON c.institution_id = i.id JOIN courses_term t ON o.term_id = t.id WHERE o.status IN ('published', 'cancelled', 'archived') AND c.is_active AND o.public_id = ':offering_uuid' ORDER BY o.starts_on, o.section LIMIT 1; \gset f_
+SELECT o.id, o.public_id, o.course_id, o.term_id, o.section, c.id AS course_id, c.institution_id, c.code, c.title_zh, c.title_en, i.id, i.code, i.max_enrollments_per_term, t.id, t.code FROM courses_offering o JOIN courses_course c ON c.id = o.course_id JOIN institutions_institution i ON i.id = c.institution_id JOIN courses_term t ON t.id = o.term_id WHERE o.public_id = ':offering_uuid' AND o.status IN ('published', 'cancelled', 'archived') AND c.is_active; \gset f_
 BEGIN;
 -- enrollment.locks: the learner, then the offering's row alone (course, institution and term
 -- are the ones read above).

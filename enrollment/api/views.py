@@ -49,6 +49,7 @@ from api.permissions import TokenScopes
 from courses.api.serializers import OfferingSerializer
 from courses.models import Offering
 from courses.rules import OFFERING, PUBLIC_OFFERING_STATUSES
+from courses.selectors import public_offering_to_enroll
 from institutions.rules import is_superuser
 from partners.models import PartnerLearner
 from partners.selectors import partner_learners_q
@@ -105,25 +106,10 @@ def visible_offerings(request: Request) -> QuerySet[Offering]:
     return offerings.filter(PUBLIC_OFFERINGS)
 
 
-# What enrolling uses of the offering the view finds: the answer's fields, and the course,
-# institution and term for the service (locks.lock_offering reads the row itself again).
-ENROLL_FIELDS = (
-    "public_id",
-    "section",
-    "course__code",
-    "course__title_zh",
-    "course__title_en",
-    "course__institution__code",
-    "course__institution__max_enrollments_per_term",
-    "term__code",
-)
-
-
 def _offering_to_enroll(request: Request, public_id: Any) -> Offering | None:
     """visible_offerings(request) by public id, the public catalog tried first: most offerings
     named are public, and then the caller's staff roles (a query) cannot matter."""
-    offerings = Offering.objects.select_related("course__institution", "term")
-    found = offerings.filter(PUBLIC_OFFERINGS, public_id=public_id).only(*ENROLL_FIELDS).first()
+    found = public_offering_to_enroll(public_id)
     if found is None and partner_of(request) is None and request.user.is_authenticated:
         found = visible_offerings(request).filter(public_id=public_id).first()
     return found
