@@ -188,7 +188,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker, mailbox, settings):
     assert set(got) == expected_ids()  # nothing lost
     repeats = sum(count - 1 for count in got.values())
     # A repeat is possible only if the kill fell between the mail leaving and the commit; it
-    # carries the same Message-ID, so the receiving side can drop it. The kill above lands in a
-    # send's sleep, before the mail leaves: none is expected.
-    assert repeats == 0, got.most_common(3)
-    print(f"\nworker killed after {at_kill} of 40 mails; the rest arrived {waited:.1f} s later")
+    # carries the same Message-ID, so the receiving side can drop it. A drain commits a batch's
+    # outcomes together, so the kill above (in a send's sleep, inside a batch) repeats the mails
+    # its batch had sent before it, and nothing else: fewer than a batch, each once more.
+    assert repeats < notifications.DRAIN_BATCH, got.most_common(3)
+    assert set(got.values()) <= {1, 2}
+    print(
+        f"\nworker killed after {at_kill} of 40 mails; the rest arrived {waited:.1f} s later "
+        f"({repeats} sent again, from the batch the kill interrupted)"
+    )
