@@ -1,8 +1,12 @@
 """The one entry point other apps use to say that something happened and who should hear it.
 
 `publish` writes, in the caller's transaction, the inbox rows and one delivery per channel, and
-arranges for the deliveries to be handed to Celery once that transaction commits. If it rolls
-back, nothing is sent. Everything else here is for the inbox pages, the jobs and the admin.
+arranges for the deliveries to be handed to Celery once that transaction commits: email ones
+wake a drainer (`drainers_wake`: at most NOTIFICATIONS_DRAIN_SLOTS drain tasks wait at a time),
+which sends every due email a batch per transaction (`deliveries_drain`); a channel that does
+not drain gets one `deliver` task per row, as do the sweep's hand-overs and staff retries. If
+the transaction rolls back, nothing is sent. Everything else here is for the inbox pages, the
+jobs and the admin.
 """
 
 import functools
