@@ -6,8 +6,7 @@ can never work, and anything else for a failure worth retrying. A channel that `
 fresh deliveries sent in batches by drain tasks (notifications.services.deliveries_drain: many
 rows per Celery message); any other gets one `deliver` task per row. Settings list the channels
 in use (NOTIFICATION_CHANNELS); an SMS or WeCom sender is one more class here and one more line
-there.
-Enrollment code only ever calls notifications.services.publish.
+there. Enrollment code only ever calls notifications.services.publish.
 """
 
 from functools import cache

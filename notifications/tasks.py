@@ -1,6 +1,6 @@
 """Delivery jobs. `drain` sends a channel's due emails in batches (what a commit wakes);
-`deliver` sends one row (the sweep's hand-overs, staff retries, webhooks' kin); the sweep and the
-pruning run on celery beat.
+`deliver` sends one row (the sweep's hand-overs, staff retries); the sweep and the pruning run on
+celery beat.
 
 Every job is safe to run twice or late: a delivery is sent under its row lock and only while due.
 """

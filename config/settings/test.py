@@ -17,7 +17,7 @@ OUTBOX_REDISPATCH_AFTER = env.int("OUTBOX_REDISPATCH_AFTER", default=600)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env("TEST_CACHE_URL", default=""):  # a real worker of the delivery suite sharing the test's
+if env("TEST_CACHE_URL", default=""):  # the real-worker suite's worker shares the test's Redis
     CACHES = {"default": env.cache("TEST_CACHE_URL")}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
