@@ -361,6 +361,9 @@ def run(
     import redis
     from django.conf import settings
 
+    from notifications import services as notifications
+    from notifications.models import Delivery
+
     from . import services
     from .loadgen import Measurement
     from .tables import Ratio, Round, ScenarioResult
@@ -391,6 +394,14 @@ def run(
     broker.delete(*QUEUES, "unacked", "unacked_index")
     if left:
         result.notes.append(f"{left:,} tasks left in the broker by earlier scenarios, purged")
+    # Their deliveries too: a drain sends every due email, so the latency run's first would
+    # send them all (strays at the sink); and their drains' wake-up slots would still be held.
+    stale = Delivery.objects.filter(state__in=Delivery.DUE).update(
+        state=Delivery.State.SKIPPED, last_error="left due by an earlier bench scenario"
+    )
+    notifications.drainers_reset(channel="email")
+    if stale:
+        result.notes.append(f"{stale:,} deliveries left due by earlier scenarios, set skipped")
     worker_log = work / "celery.log"
     worker_env = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}"}
     worker = processes.start(

@@ -217,6 +217,12 @@ def _free_slot(channel: str, slot: int | None) -> None:
         logger.warning("cache unavailable: drain slot %s:%s left to expire", channel, slot)
 
 
+def drainers_reset(*, channel: str) -> None:
+    """Free every wake-up slot of `channel`: for whoever emptied the broker of its drains."""
+    for slot in range(settings.NOTIFICATIONS_DRAIN_SLOTS):
+        _free_slot(channel, slot)
+
+
 def drainers_wake(*, channel: str, ids: list[int] | None = None) -> bool:
     """After commit: see that a drainer of `channel` will claim its due rows (`ids` among them).
 

@@ -111,6 +111,16 @@ def test_many_commits_wake_at_most_slots_drains_until_one_starts(
     assert len(mail.outbox) == 10
 
 
+def test_a_broker_emptied_of_its_drains_has_its_slots_freed(django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.drain, "apply_async") as woken:
+        for _ in range(5):
+            committed(django_capture_on_commit_callbacks)
+        assert woken.call_count == 4  # every slot held
+        services.drainers_reset(channel="email")  # the queue was purged: those drains are gone
+        committed(django_capture_on_commit_callbacks)
+        assert woken.call_args.args[0] == ("email", 0)
+
+
 def test_with_the_cache_down_every_commit_still_wakes_a_drainer(django_capture_on_commit_callbacks):
     from django.core.cache.backends.locmem import LocMemCache
 
