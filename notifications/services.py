@@ -198,9 +198,14 @@ def _take_slot(channel: str) -> int | None:
     slots (a cache that is down or not shared: the wake-up is never left out)."""
     if not _slots_shared():
         return None
+    keys = [_slot_key(channel, slot) for slot in range(settings.NOTIFICATIONS_DRAIN_SLOTS)]
     try:
-        for slot in range(settings.NOTIFICATIONS_DRAIN_SLOTS):
-            if cache.add(_slot_key(channel, slot), 1, timeout=SLOT_TTL):
+        # One round trip while a backlog holds every slot (each commit of a rush asks). A slot
+        # seen held here and freed just after is no loss: its drainer claims after freeing it,
+        # so after this commit.
+        held = cache.get_many(keys)
+        for slot, key in enumerate(keys):
+            if key not in held and cache.add(key, 1, timeout=SLOT_TTL):
                 return slot
     except Exception:
         logger.warning("cache down: %s drainer woken without a slot", channel, exc_info=True)

@@ -126,6 +126,7 @@ def test_with_the_cache_down_every_commit_still_wakes_a_drainer(django_capture_o
 
     down = ConnectionError("cache unavailable")
     with (
+        mock.patch.object(LocMemCache, "get_many", side_effect=[{}, down, down]),
         mock.patch.object(LocMemCache, "add", side_effect=down),
         mock.patch.object(LocMemCache, "delete", side_effect=down),
         mock.patch.object(tasks.drain, "apply_async", wraps=tasks.drain.apply_async) as woken,
