@@ -14,6 +14,7 @@
 
 The one window left is a crash between the receiver accepting a message and our commit: the row
 is sent again, with the same Message-ID or webhook event id, so receivers can drop the repeat.
+A batch commits once, so for it that is every row it had sent before the crash.
 """
 
 import logging
