@@ -157,6 +157,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notifications.deliver": {"queue": "email"},
+    "notifications.drain": {"queue": "email"},  # publishers name their channel's queue anyway
     "partners.deliver_webhook": {"queue": "webhooks"},
     "enrollment.run_batch": {"queue": "heavy"},
 }
