@@ -12,20 +12,26 @@ Per round, the latency run, then the two drains in alternating order:
 L. Latency: enrollment changes through the real services in this process with the worker
    consuming (enroll into fresh offerings, half of them waitlisted, then drop the seated, which
    promotes the first in line: four changes per pair of learners), each in a transaction of its
-   own whose commit time is recorded; each change's notification becomes one delivery, one
-   task, one message. Figures: commit to arrival at the sink (p50, p95, p99); its rate is the
-   producer's, so no ratio uses it.
+   own whose commit time is recorded; each change's notification becomes one delivery and one
+   email, and each commit wakes a drain task (`notifications.drain`) if one of the slots is free
+   (NOTIFICATIONS_DRAIN_SLOTS), which sends every due email. Figures: commit to arrival at the
+   sink (p50, p95, p99); its rate is the producer's, so no ratio uses it.
 A. Emails, drained: the worker's consumers of both queues are cancelled (Celery remote
-   control), the same kind of changes are made, so every task waits in the broker; then the
-   consumers are added back, and the clock runs from that command until the broker's queues and
-   unacked set are empty (every task done and acknowledged). Rate: messages ÷ that window.
+   control), the same kind of changes are made, so their drain tasks wait in the broker (a few:
+   the commits coalesce on the slots) and their deliveries in the database; then the consumers
+   are added back, and the clock runs from that command until the broker's queues and unacked
+   set are empty. A drain stops only when its claim finds no due row, and is acknowledged after
+   it returns (acks_late): idle means every drain done, so every email sent and its outcome
+   committed (the sink's arrivals and the `sent` check below confirm it). Rate: emails ÷ that
+   window.
 B. No-ops, drained: as many tasks of `bench.noop` (it does nothing), enqueued from here while
    the worker is not consuming, timed the same way.
 
 Every part checks that the sink got each Message-ID exactly once and that every delivery is
-`sent`. New PostgreSQL sessions per task: `pg_stat_database.sessions` of the bench database
-before and after each part (read on this process's own connection, after the stats are
-flushed), divided by the tasks.
+`sent`. New PostgreSQL sessions: `pg_stat_database.sessions` of the bench database before and
+after each part (read on this process's own connection, after the stats are flushed), divided
+by the emails delivered (the drains run far fewer Celery tasks than that: the worker's log
+counts them) or, for the no-ops, by the tasks.
 """
 
 import asyncio
@@ -45,6 +51,7 @@ from celery import shared_task
 
 NOOP = "bench.noop"
 QUEUES = ("email", "default")
+DRAIN_DONE = re.compile(r"Task notifications\.drain\[[^\]]*\] succeeded")
 MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
 PRODUCERS = 2  # forked processes making a backlog: one per core of the bench machine
 ROUND_BOUND_SECONDS = 300  # one part (A or B) that has not finished by then has failed
@@ -354,6 +361,9 @@ def run(
     import redis
     from django.conf import settings
 
+    from notifications import services as notifications
+    from notifications.models import Delivery
+
     from . import services
     from .loadgen import Measurement
     from .tables import Ratio, Round, ScenarioResult
@@ -367,7 +377,7 @@ def run(
         "(production flags: -Q email,default --concurrency 4) is not consuming, then drained "
         f"by it to an SMTP sink on 127.0.0.1, against {changes:,} no-op tasks drained the same "
         f"way; latency from {paced:,} changes made with the worker consuming (first round).",
-        unit="tasks/s",
+        unit="emails or tasks/s",
     )
     sink_port = services.spare_port()
     mailbox = work / "sink.txt"
@@ -384,6 +394,14 @@ def run(
     broker.delete(*QUEUES, "unacked", "unacked_index")
     if left:
         result.notes.append(f"{left:,} tasks left in the broker by earlier scenarios, purged")
+    # Their deliveries too: a drain sends every due email, so the latency run's first would
+    # send them all (strays at the sink); and their drains' wake-up slots would still be held.
+    stale = Delivery.objects.filter(state__in=Delivery.DUE).update(
+        state=Delivery.State.SKIPPED, last_error="left due by an earlier bench scenario"
+    )
+    notifications.drainers_reset(channel="email")
+    if stale:
+        result.notes.append(f"{stale:,} deliveries left due by earlier scenarios, set skipped")
     worker_log = work / "celery.log"
     worker_env = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}"}
     worker = processes.start(
@@ -399,6 +417,13 @@ def run(
         nonlocal pool
         taken, pool = pool[: count // 2], pool[count // 2 :]
         return taken
+
+    def drains_run() -> int:
+        """Drain tasks the worker has finished so far (its log names each one it ran)."""
+        if not worker_log.exists():
+            return 0
+        text = worker_log.read_text(encoding="utf-8", errors="replace")
+        return len(DRAIN_DONE.findall(text))
 
     def checked(number: int, part: str, batch: Batch, got: Tally) -> None:
         pairs = batch.changes // 4  # three transactions and four notifications a pair
@@ -417,6 +442,7 @@ def run(
 
     def latency_run(number: int) -> tuple[Measurement, list[float], int]:
         seen = len(received(mailbox))
+        drains = drains_run()
         before = sessions(database)
         batch = make_batch(seeded, learners(paced), paced, f"L{number}")
         bound = time.monotonic() + ROUND_BOUND_SECONDS
@@ -446,20 +472,23 @@ def run(
                     "this process with the worker consuming: the rate is the producer's (the "
                     "application's own service, so its CPU does not invalidate the run); last "
                     f"message {last - batch.stamps[-1]:.2f} s after the last commit; "
-                    f"{new_sessions} new PostgreSQL sessions"
+                    f"{new_sessions} new PostgreSQL sessions; {drains_run() - drains} drain tasks"
                 ],
             ),
             latency,
             new_sessions,
         )
 
-    def drain(name: str, tasks: int, *, notes: list[str]) -> tuple[Measurement, float, float]:
+    def drain(
+        name: str, tasks: int, *, notes: list[str], each: str = "task"
+    ) -> tuple[Measurement, float, float]:
         """Let the worker consume what waits in the broker; time it until the broker is idle."""
         cpu, worker_cpu, sink_cpu = (
             cpu_seconds(),
             group_cpu(worker.popen.pid),
             group_cpu(sink.popen.pid),
         )
+        drains = drains_run()
         begun = time.time()
         consuming(app, True)
         finished = wait_idle(broker, time.monotonic() + ROUND_BOUND_SECONDS)
@@ -470,9 +499,11 @@ def run(
         cpu = cpu_seconds() - cpu
         worker_cpu = group_cpu(worker.popen.pid) - worker_cpu
         sink_cpu = group_cpu(sink.popen.pid) - sink_cpu
+        drains = drains_run() - drains
         notes.append(
-            f"drained in {window:.2f} s; worker CPU {worker_cpu / tasks * 1000:.2f} ms per task "
+            f"drained in {window:.2f} s; worker CPU {worker_cpu / tasks * 1000:.2f} ms per {each} "
             f"({worker_cpu / window:.2f} cores), SMTP sink {sink_cpu / window:.2f} cores"
+            + (f"; {drains} drain tasks, {tasks / drains:,.0f} emails each" if drains else "")
         )
         measurement = Measurement(
             name=name,
@@ -498,6 +529,7 @@ def run(
         measurement, begun, _ = drain(
             "emails (drained)",
             batch.notifications,
+            each="email",
             notes=[
                 f"{batch.notifications} changes ({len(batch.stamps)} transactions) made in "
                 f"{batch.seconds:.1f} s by {PRODUCERS} forked producers with the worker not "
@@ -541,14 +573,14 @@ def run(
             noop.apply_async(queue="default")
         wait_idle(broker, time.monotonic() + 30)
 
-        emails_rate, noop_sessions, per_task = [], [], []
+        emails_rate, noop_sessions, per_email = [], [], []
         all_lat: list[float] = []
         for number in range(rounds):
             current: Round = {}
-            paced_sessions, paced_tasks = 0, 0
+            paced_sessions, paced_emails = 0, 0
             if number == 0:  # the latency, once: its rate is the producer's, not a ratio's
                 paced_run, latency, paced_sessions = latency_run(number)
-                paced_tasks = paced
+                paced_emails = paced
                 all_lat += latency
                 current[paced_run.name] = paced_run
             order = ("emails", "noops") if number % 2 == 0 else ("noops", "emails")
@@ -561,12 +593,12 @@ def run(
                     current[nothing.name] = nothing
             result.rounds.append(current)
             emails_rate.append(emails.throughput / nothing.throughput)
-            per_task.append((email_sessions + paced_sessions) / (changes + paced_tasks))
+            per_email.append((email_sessions + paced_sessions) / (changes + paced_emails))
             noop_sessions.append(none_sessions / changes)
             print(
                 f"  notify round {number + 1}/{rounds} ({' then '.join(order)}): emails "
                 f"{emails.throughput:,.0f}/s, no-ops {nothing.throughput:,.0f}/s, ratio "
-                f"{emails_rate[-1]:.3f}; sessions per email task {per_task[-1]:.3f}",
+                f"{emails_rate[-1]:.3f}; sessions per email {per_email[-1]:.3f}",
                 flush=True,
             )
     finally:
@@ -578,7 +610,7 @@ def run(
 
     result.ratios = [
         Ratio("emails/s ÷ no-op tasks/s (both drained)", emails_rate, 0.50),
-        Ratio("new PostgreSQL sessions per task (emails)", per_task, 0.05, at_most=True),
+        Ratio("new PostgreSQL sessions per email delivered", per_email, 0.05, at_most=True),
         Ratio("new PostgreSQL sessions per task (no-ops)", noop_sessions, 0.05, at_most=True),
     ]
     p95 = percentiles(all_lat).get("p95", float("nan"))
@@ -595,10 +627,12 @@ def run(
         "Both drains are timed the same way: from the command that adds the worker's consumers "
         "back to the first poll (every 10 ms) that finds the broker's queues and unacked set "
         "empty, so every task is done and acknowledged; the tasks waited in the broker, made "
-        "while the worker was not consuming. Latency comes from the run with the worker "
-        "consuming, in the first round (its rate is the producer's). The backlogs of emails are "
-        f"made by {PRODUCERS} forked producer processes (the worker paused, so the machine is "
-        "theirs). The median of the per-round ratios is the figure."
+        "while the worker was not consuming. Emails go many to a Celery task (a drain claims "
+        "20 due deliveries at a time until none is left), so the email side runs far fewer "
+        "tasks than emails; its rate and its sessions are per email. Latency comes from the run "
+        "with the worker consuming, in the first round (its rate is the producer's). The "
+        f"backlogs of emails are made by {PRODUCERS} forked producer processes (the worker "
+        "paused, so the machine is theirs). The median of the per-round ratios is the figure."
     )
     return result
 

@@ -1,10 +1,12 @@
 """Channels a notification reaches a person through, besides the in-app inbox.
 
-A channel is an object with a `name`, the Celery `queue` its sends run on, and `send(delivery)`.
-`send` raises outbox.Skip when there is nothing to send, outbox.GiveUp when it can never work,
-and anything else for a failure worth retrying. Settings list the channels in use
-(NOTIFICATION_CHANNELS); an SMS or WeCom sender is one more class here and one more line there.
-Enrollment code only ever calls notifications.services.publish.
+A channel is an object with a `name`, the Celery `queue` its sends run on, `drains`, and
+`send(delivery)`. `send` raises outbox.Skip when there is nothing to send, outbox.GiveUp when it
+can never work, and anything else for a failure worth retrying. A channel that `drains` has its
+fresh deliveries sent in batches by drain tasks (notifications.services.deliveries_drain: many
+rows per Celery message); any other gets one `deliver` task per row. Settings list the channels
+in use (NOTIFICATION_CHANNELS); an SMS or WeCom sender is one more class here and one more line
+there. Enrollment code only ever calls notifications.services.publish.
 """
 
 from functools import cache
@@ -23,11 +25,14 @@ from .models import Category, Delivery, Preferences
 from .outbox import Skip
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# Where a drain puts each recipient's Preferences row (or None), read for the whole batch at once.
+PREFETCHED_PREFERENCES = "prefetched_email_preferences"
 
 
 class Channel(Protocol):
     name: str
     queue: str
+    drains: bool
 
     def send(self, delivery: Delivery) -> None: ...
 
@@ -91,9 +96,17 @@ def build_email(delivery: Delivery) -> EmailMultiAlternatives:
     return email
 
 
+def _preferences(user: Any) -> Preferences | None:
+    if hasattr(user, PREFETCHED_PREFERENCES):
+        found: Preferences | None = getattr(user, PREFETCHED_PREFERENCES)
+        return found
+    return Preferences.objects.filter(user=user).first()
+
+
 class EmailChannel:
     name = "email"
     queue = "email"
+    drains = True  # a backlog of mail goes out a batch per task, over one SMTP connection
 
     def send(self, delivery: Delivery) -> None:
         notification = delivery.notification
@@ -101,7 +114,7 @@ class EmailChannel:
         if user is None or not user.is_active:
             raise Skip("no active recipient")
         if notification.category != Category.TRANSACTIONAL:
-            preferences = Preferences.objects.filter(user=user).first()
+            preferences = _preferences(user)
             if preferences is not None and not preferences.wants(notification.category):
                 raise Skip(f"turned off {notification.category}")
         mail.send(build_email(delivery))

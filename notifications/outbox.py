@@ -7,14 +7,19 @@
   same row (the first dispatch and a sweep's) cannot both send it, and a row already sent is
   skipped. If the worker dies mid-send, its transaction dies with it, the lock goes and the row
   stays due; the sweep hands it over again once `queued_at` is old.
+- A task may also claim a batch of due rows the same way (`attempt_batch`: a drain of the email
+  channel, notifications.services.deliveries_drain): each row's outcome is recorded as `attempt`
+  records it, all of them in one UPDATE in the batch's transaction.
 - A failed attempt is retried with exponential backoff and jitter until the channel gives up.
 
 The one window left is a crash between the receiver accepting a message and our commit: the row
 is sent again, with the same Message-ID or webhook event id, so receivers can drop the repeat.
+A batch commits once, so for it that is every row it had sent before the crash.
 """
 
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +57,55 @@ class RetryPolicy:
         return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (spreading retries, not secrets)
 
 
+# What recording an attempt writes on a row (besides the columns a sender sets itself).
+OUTCOME_FIELDS = (
+    "state",
+    "attempts",
+    "last_error",
+    "sent_at",
+    "next_attempt_at",
+    "queued_at",
+    "first_attempt_at",
+    "updated_at",
+)
+
+
+def _send_and_record(
+    item: Item, send: Callable[[Item], None], *, policy: RetryPolicy, now: datetime
+) -> None:
+    """Send one locked row through `send` and set its outcome on it (the caller saves it)."""
+    if item.first_attempt_at is None:
+        item.first_attempt_at = now
+    try:
+        send(item)
+    except DatabaseError:
+        raise
+    except Skip as reason:
+        item.state, item.last_error = State.SKIPPED, str(reason)[:2000]
+    except GiveUp as reason:
+        item.attempts += 1
+        item.state, item.last_error = State.DEAD, str(reason)[:2000]
+    except Exception as error:  # any failure of the receiver: retried
+        item.attempts += 1
+        item.last_error = f"{type(error).__name__}: {error}"[:2000]
+        retry_at = now + policy.delay(item.attempts)
+        if retry_at - item.first_attempt_at > policy.window:
+            item.state = State.DEAD
+        else:
+            item.state, item.next_attempt_at, item.queued_at = State.FAILED, retry_at, None
+        logger.warning("delivery %s %s failed: %s", type(item).__name__, item.pk, item.last_error)
+    else:
+        item.state, item.sent_at, item.last_error = State.SENT, timezone.now(), ""
+        item.attempts += 1
+    item.updated_at = timezone.now()  # bulk_update does not fill auto_now columns
+
+
+def _due(queryset: models.QuerySet[Item], now: datetime) -> models.QuerySet[Item]:
+    return queryset.select_for_update(skip_locked=True, of=("self",)).filter(
+        state__in=OutboxItem.DUE, next_attempt_at__lte=now
+    )
+
+
 def attempt(
     queryset: models.QuerySet[Item],
     pk: int,
@@ -70,51 +124,63 @@ def attempt(
     """
     with transaction.atomic():
         now = now or timezone.now()
-        found = queryset.select_for_update(skip_locked=True, of=("self",)).filter(
-            pk=pk, state__in=OutboxItem.DUE, next_attempt_at__lte=now
-        )
-        item = next(iter(found[:1]), None)  # not first(): its ORDER BY is work for one row
+        item = next(iter(_due(queryset, now).filter(pk=pk)[:1]), None)  # not first(): ORDER BY
         if item is None:
             return "not due"
-        if item.first_attempt_at is None:
-            item.first_attempt_at = now
-        try:
-            send(item)
-        except DatabaseError:
-            raise
-        except Skip as reason:
-            item.state, item.last_error = State.SKIPPED, str(reason)[:2000]
-        except GiveUp as reason:
-            item.attempts += 1
-            item.state, item.last_error = State.DEAD, str(reason)[:2000]
-        except Exception as error:  # any failure of the receiver: retried
-            item.attempts += 1
-            item.last_error = f"{type(error).__name__}: {error}"[:2000]
-            retry_at = now + policy.delay(item.attempts)
-            if retry_at - item.first_attempt_at > policy.window:
-                item.state = State.DEAD
-            else:
-                item.state, item.next_attempt_at, item.queued_at = State.FAILED, retry_at, None
-            logger.warning("delivery %s %s failed: %s", type(item).__name__, pk, item.last_error)
-        else:
-            item.state, item.sent_at, item.last_error = State.SENT, timezone.now(), ""
-            item.attempts += 1
-        item.save(
-            update_fields=[
-                "state",
-                "attempts",
-                "last_error",
-                "sent_at",
-                "next_attempt_at",
-                "queued_at",
-                "first_attempt_at",
-                "updated_at",
-                *fields,
-            ]
-        )
+        _send_and_record(item, send, policy=policy, now=now)
+        item.save(update_fields=[*OUTCOME_FIELDS, *fields])
         if item.state == State.DEAD and on_give_up is not None:
             on_give_up(item)
     return str(item.state)
+
+
+def attempt_batch(
+    queryset: models.QuerySet[Item],
+    send: Callable[[Item], None],
+    *,
+    policy: RetryPolicy,
+    limit: int,
+    until: float | None = None,
+    on_give_up: Callable[[Item], None] | None = None,
+    fields: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> list[Item]:
+    """Claim up to `limit` due rows (oldest first), send each, record every outcome at once.
+
+    The rows `queryset` selects are locked FOR UPDATE SKIP LOCKED in one transaction, so a row
+    another batch or an `attempt` holds is left to it; the outcomes are written with one UPDATE
+    before the commit. Each row's outcome is `attempt`'s: one row failing does not touch the
+    others. Rows not yet sent when the clock passes `until` (time.monotonic()) are left as they
+    were, still due. Database errors propagate and roll the whole batch back (every row stays
+    due; one already accepted by its receiver is sent again, with its same id). Returns the rows
+    attempted, their outcome set.
+    """
+    with transaction.atomic():
+        now = now or timezone.now()
+        items = list(_due(queryset, now).order_by("next_attempt_at", "pk")[:limit])
+        done: list[Item] = []
+        for item in items:
+            if until is not None and done and time.monotonic() > until:
+                break  # out of time: the rest stay due, unlocked at the commit
+            _send_and_record(item, send, policy=policy, now=now)
+            done.append(item)
+        if done:
+            type(done[0])._default_manager.bulk_update(done, [*OUTCOME_FIELDS, *fields])
+        if on_give_up is not None:
+            for item in done:
+                if item.state == State.DEAD:
+                    on_give_up(item)
+    return done
+
+
+def leave_for_sweep(model: type[OutboxItem], ids: list[int]) -> None:
+    """Rows whose task could not reach the broker: the sweep hands them over (after commit)."""
+    if not ids:
+        return
+    try:
+        model._default_manager.filter(pk__in=ids).update(queued_at=None)
+    except DatabaseError:  # they still go: queued_at grows old and the sweep sees it
+        logger.exception("could not mark %d rows for the sweep", len(ids))
 
 
 def dispatch(model: type[OutboxItem], task: Any, jobs: Iterable[tuple[int, str]]) -> int:
@@ -135,10 +201,7 @@ def dispatch(model: type[OutboxItem], task: Any, jobs: Iterable[tuple[int, str]]
                 model.__name__,
                 exc_info=True,
             )
-            try:
-                model._default_manager.filter(pk__in=unsent).update(queued_at=None)
-            except DatabaseError:  # they still go: queued_at grows old and the sweep sees it
-                logger.exception("could not mark %d rows for the sweep", len(unsent))
+            leave_for_sweep(model, unsent)
             break
         sent += 1
     return sent

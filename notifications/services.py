@@ -1,24 +1,36 @@
 """The one entry point other apps use to say that something happened and who should hear it.
 
 `publish` writes, in the caller's transaction, the inbox rows and one delivery per channel, and
-arranges for the deliveries to be handed to Celery once that transaction commits. If it rolls
-back, nothing is sent. Everything else here is for the inbox pages, the jobs and the admin.
+arranges for the deliveries to be handed to Celery once that transaction commits: email ones
+wake a drainer (`drainers_wake`: at most NOTIFICATIONS_DRAIN_SLOTS drain tasks wait at a time),
+which sends every due email a batch per transaction (`deliveries_drain`); a channel that does
+not drain gets one `deliver` task per row, as do the sweep's hand-overs and staff retries. If
+the transaction rolls back, nothing is sent. Everything else here is for the inbox pages, the
+jobs and the admin.
 """
 
+import functools
+import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from . import outbox
-from .channels import channels
+from .channels import PREFETCHED_PREFERENCES, channels
 from .messages import category_of, is_urgent
 from .models import Delivery, Notification, Preferences
 
 Item = tuple[str, Any, dict[str, Any]]  # (event, recipient or its id, data)
+
+logger = logging.getLogger(__name__)
 
 
 def _require_transaction(name: str) -> None:
@@ -104,14 +116,25 @@ def _plan_deliveries(created: list[Notification], *, now: datetime) -> None:
     if not deliveries:
         return
     Delivery.objects.bulk_create(deliveries, batch_size=500)
-    queues = {name: channel.queue for name, channel in channels().items()}
+    _hand_over_on_commit([d for d in deliveries if d.queued_at is not None])
+
+
+def _hand_over_on_commit(rows: list[Delivery]) -> None:
+    """After commit, a draining channel's rows wake its drainers; any other's get a task each."""
     from .tasks import deliver
 
-    outbox.on_commit_dispatch(
-        Delivery,
-        deliver,
-        [(d.pk, queues[d.channel]) for d in deliveries if d.queued_at is not None],
-    )
+    found = channels()
+    drained: dict[str, list[int]] = {}
+    jobs = []
+    for row in rows:
+        channel = found[row.channel]
+        if channel.drains:
+            drained.setdefault(row.channel, []).append(row.pk)
+        else:
+            jobs.append((row.pk, channel.queue))
+    outbox.on_commit_dispatch(Delivery, deliver, jobs)
+    for name, ids in drained.items():
+        transaction.on_commit(functools.partial(drainers_wake, channel=name, ids=ids))
 
 
 # --- delivery -------------------------------------------------------------------------------------
@@ -131,19 +154,151 @@ DELIVERY_READS = (
 )
 
 
-def delivery_send(delivery_id: int) -> str:
-    """Send one delivery now if it is due; safe to call twice (the second finds it sent)."""
+def _reads() -> QuerySet[Delivery]:
     # Only the columns sending reads: the recipient's others (the password hash among them) cost
     # a conversion each, for every email. A test holds the task to its two statements.
-    queryset = Delivery.objects.select_related("notification__recipient").only(*DELIVERY_READS)
+    return Delivery.objects.select_related("notification__recipient").only(*DELIVERY_READS)
 
-    def send(delivery: Delivery) -> None:
-        channel = channels().get(delivery.channel)
-        if channel is None:
-            raise outbox.GiveUp(f"unknown channel {delivery.channel}")
-        channel.send(delivery)
 
-    return outbox.attempt(queryset, delivery_id, send, policy=EMAIL_RETRIES)
+def _send(delivery: Delivery) -> None:
+    channel = channels().get(delivery.channel)
+    if channel is None:
+        raise outbox.GiveUp(f"unknown channel {delivery.channel}")
+    channel.send(delivery)
+
+
+def delivery_send(delivery_id: int) -> str:
+    """Send one delivery now if it is due; safe to call twice (the second finds it sent)."""
+    return outbox.attempt(_reads(), delivery_id, _send, policy=EMAIL_RETRIES)
+
+
+# --- drains: a draining channel's due deliveries, many per task ---------------------------------
+
+DRAIN_BATCH = 20  # rows claimed, sent and recorded per transaction
+DRAIN_BUDGET = 30.0  # seconds a drain goes on claiming (the task's soft_time_limit is 45 s)
+DRAIN_SEND_UNTIL = 40.0  # a batch still sending by then stops; its other rows stay due
+SLOT_TTL = 30  # seconds: a slot whose drain never started (a lost message) frees itself
+
+
+def _slot_key(channel: str, slot: int) -> str:
+    return f"notifications:drain:{channel}:{slot}"
+
+
+def _slots_shared() -> bool:
+    """Slots can stand for drainers only where those see them: a cache every process shares,
+    or tasks run in this process. A per-process cache (LocMemCache with a broker) would keep a
+    slot here that no worker ever frees, so every commit wakes a drainer instead."""
+    from .tasks import drain
+
+    return bool(drain.app.conf.task_always_eager) or not isinstance(caches["default"], LocMemCache)
+
+
+def _take_slot(channel: str) -> int | None:
+    """The first free slot of `channel` (now taken), -1 if every one is held, None without
+    slots (a cache that is down or not shared: the wake-up is never left out)."""
+    if not _slots_shared():
+        return None
+    keys = [_slot_key(channel, slot) for slot in range(settings.NOTIFICATIONS_DRAIN_SLOTS)]
+    try:
+        # One round trip while a backlog holds every slot (each commit of a rush asks). A slot
+        # seen held here and freed just after is no loss: its drainer claims after freeing it,
+        # so after this commit.
+        held = cache.get_many(keys)
+        for slot, key in enumerate(keys):
+            if key not in held and cache.add(key, 1, timeout=SLOT_TTL):
+                return slot
+    except Exception:
+        logger.warning("cache down: %s drainer woken without a slot", channel, exc_info=True)
+        return None
+    return -1
+
+
+def _free_slot(channel: str, slot: int | None) -> None:
+    if slot is None or slot < 0:
+        return
+    try:
+        cache.delete(_slot_key(channel, slot))
+    except Exception:  # it frees itself after SLOT_TTL
+        logger.warning("cache unavailable: drain slot %s:%s left to expire", channel, slot)
+
+
+def drainers_reset(*, channel: str) -> None:
+    """Free every wake-up slot of `channel`: for whoever emptied the broker of its drains."""
+    for slot in range(settings.NOTIFICATIONS_DRAIN_SLOTS):
+        _free_slot(channel, slot)
+
+
+def drainers_wake(*, channel: str, ids: list[int] | None = None) -> bool:
+    """After commit: see that a drainer of `channel` will claim its due rows (`ids` among them).
+
+    At most NOTIFICATIONS_DRAIN_SLOTS drain tasks wait at a time: a wake-up takes a free slot and
+    publishes a drain for it; with every slot held it publishes nothing, since a drainer that
+    has not started yet frees its slot before its first claim and so sees these rows. If the
+    broker cannot take the task, `ids` are left for the sweep, as `deliver`'s would be. Returns
+    whether a drain was published.
+    """
+    from .tasks import drain
+
+    found = channels().get(channel)
+    if found is None:
+        return False
+    slot = _take_slot(channel)
+    if slot == -1:
+        return False
+    try:
+        drain.apply_async((channel, slot), queue=found.queue, retry=False)
+    except Exception:
+        logger.warning(
+            "broker unavailable: %d %s deliveries left for the sweep",
+            len(ids or ()),
+            channel,
+            exc_info=True,
+        )
+        outbox.leave_for_sweep(Delivery, list(ids or ()))
+        _free_slot(channel, slot)
+        return False
+    return True
+
+
+def deliveries_drain(*, channel: str, slot: int | None = None) -> int:
+    """Send `channel`'s due deliveries, DRAIN_BATCH rows a transaction, until none is left.
+
+    Each batch is claimed under the rows' locks (SKIP LOCKED: another drainer's rows, or a row a
+    sweep's `deliver` holds, are left to it), sent over the process's one SMTP connection, and
+    its outcomes written in one UPDATE; a database error rolls the batch back (its rows stay
+    due) and the task retries. After DRAIN_BUDGET seconds it stops claiming and wakes another
+    drainer, so a large backlog goes on draining within the task's time limits. Returns how many
+    rows it attempted.
+    """
+    # No wake-up is lost: the slot is freed before the first claim. A commit that found it held
+    # (and so woke nobody) committed before that, so its rows are claimed by this drainer or by
+    # one holding their locks; a commit after it takes the slot again and wakes another drainer.
+    # A drain message lost before it started only delays rows: its slot expires after SLOT_TTL,
+    # and the sweep hands over rows whose queued_at grew old.
+    _free_slot(channel, slot)
+    if channel not in channels():
+        return 0
+    recipients = Prefetch(
+        "notification__recipient__notification_preferences",
+        queryset=Preferences.objects.all(),
+        to_attr=PREFETCHED_PREFERENCES,
+    )
+    queryset = _reads().filter(channel=channel).prefetch_related(recipients)
+    started = time.monotonic()
+    attempted = 0
+    while time.monotonic() - started < DRAIN_BUDGET:
+        batch = outbox.attempt_batch(
+            queryset,
+            _send,
+            policy=EMAIL_RETRIES,
+            limit=DRAIN_BATCH,
+            until=started + DRAIN_SEND_UNTIL,
+        )
+        if not batch:
+            return attempted
+        attempted += len(batch)
+    drainers_wake(channel=channel)  # out of time, rows may be left: another drainer goes on
+    return attempted
 
 
 def deliveries_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:

@@ -1,4 +1,6 @@
-"""Delivery jobs. `deliver` sends one row; the sweep and the pruning run on celery beat.
+"""Delivery jobs. `drain` sends a channel's due emails in batches (what a commit wakes);
+`deliver` sends one row (the sweep's hand-overs, staff retries); the sweep and the pruning run on
+celery beat.
 
 Every job is safe to run twice or late: a delivery is sent under its row lock and only while due.
 """
@@ -31,6 +33,12 @@ DELIVERY_TASK = {
 @shared_task(name="notifications.deliver", **DELIVERY_TASK)
 def deliver(delivery_id: int) -> str:
     return services.delivery_send(delivery_id)
+
+
+@shared_task(name="notifications.drain", **DELIVERY_TASK)
+def drain(channel: str, slot: int | None = None) -> int:
+    """Send `channel`'s due deliveries a batch at a time; `slot` is the wake-up slot it frees."""
+    return services.deliveries_drain(channel=channel, slot=slot)
 
 
 @signals.worker_process_shutdown.connect

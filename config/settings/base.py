@@ -157,6 +157,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notifications.deliver": {"queue": "email"},
+    "notifications.drain": {"queue": "email"},  # publishers name their channel's queue anyway
     "partners.deliver_webhook": {"queue": "webhooks"},
     "enrollment.run_batch": {"queue": "heavy"},
 }
@@ -183,6 +184,9 @@ NOTIFICATION_CHANNELS = ["notifications.channels.EmailChannel"]
 NOTIFICATIONS_QUIET_HOURS = (22, 8)  # Beijing time: reminders and digests wait for 08:00
 NOTIFICATIONS_DELIVERY_RETENTION_DAYS = 90
 NOTIFICATIONS_INBOX_RETENTION_DAYS = 365
+# At most this many drain tasks of a channel wait in the broker at a time (each commit of email
+# deliveries wakes one if a slot is free): the mail worker's concurrency (docs/deployment.md).
+NOTIFICATIONS_DRAIN_SLOTS = env.int("NOTIFICATIONS_DRAIN_SLOTS", default=4)
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="yuchuang.local")
 # A due row handed to the broker this long ago and still not done lost its message (a broker
 # restart, a killed worker): the sweep hands it over again. Longer than any task runs.

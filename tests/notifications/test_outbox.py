@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -104,8 +105,9 @@ def test_a_delivery_that_keeps_failing_dies_after_a_day():
 
 
 def test_the_broker_being_down_leaves_rows_for_the_sweep(django_capture_on_commit_callbacks):
+    down = ConnectionError("no broker")
     with (
-        mock.patch.object(tasks.deliver, "apply_async", side_effect=ConnectionError("no broker")),
+        mock.patch.object(tasks.drain, "apply_async", side_effect=down) as woken,
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
@@ -114,9 +116,13 @@ def test_the_broker_being_down_leaves_rows_for_the_sweep(django_capture_on_commi
             recipients=[UserFactory(), UserFactory()],
             data={"course_code": "IE101"},
         )
+    woken.assert_called_once_with(("email", 0), queue="email", retry=False)
     assert mail.outbox == []
     assert list(Delivery.objects.values_list("state", "queued_at")) == [("pending", None)] * 2
-    assert services.deliveries_sweep() == 2
+    assert cache.get("notifications:drain:email:0") is None  # the slot was given back
+    with mock.patch.object(tasks.drain, "apply_async") as drain:
+        assert services.deliveries_sweep() == 2  # the sweep hands each row to `deliver`
+    drain.assert_not_called()
     assert sorted(Delivery.objects.values_list("state", flat=True)) == ["sent", "sent"]
     assert len(mail.outbox) == 2
 
@@ -137,7 +143,7 @@ def test_a_row_another_worker_is_sending_is_skipped_not_sent_twice():
 
     from django.db import connection
 
-    with mock.patch.object(tasks.deliver, "apply_async"):  # nobody sends it after commit
+    with mock.patch.object(tasks.drain, "apply_async"):  # nobody sends it after commit
         delivery = publish_one()
     locked, release = threading.Event(), threading.Event()
 
