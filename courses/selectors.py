@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from config import rows
 from institutions.models import Institution
 
 from .models import Course, Offering, Program, Term
@@ -93,7 +94,7 @@ def offerings_for_course_page(*, course: Course, user: Any) -> list[Offering]:
 # --- the offering an enrollment names -------------------------------------------------------------
 
 # What enrolling reads of an offering found by public id (the answer's fields, and what the
-# service checks), per model, and how each joins in.
+# service checks), per model, and the table's alias in the SQL.
 _TO_ENROLL: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
     (Offering, "o", ("id", "public_id", "course_id", "term_id", "section")),
     (Course, "c", ("id", "institution_id", "code", "title_zh", "title_en")),
@@ -103,59 +104,38 @@ _TO_ENROLL: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
 
 
 @functools.cache
-def _to_enroll_sql(vendor: str) -> tuple[str, list[list[Any]], list[list[Any]]]:
-    """The SQL of Offering.objects.select_related("course__institution", "term")
-    .filter(public_id=..., status__in=PUBLIC_OFFERING_STATUSES, course__is_active=True)
-    .only(<_TO_ENROLL>), written once: building that query cost more than running it, on every
-    enrollment of the registration rush. Also the fields in column order and their converters
-    (SQLite stores uuids as text)."""
+def _to_enroll_sql(vendor: str) -> str:
     name = connection.ops.quote_name
-    columns, fields = [], []
-    for model, alias, wanted in _TO_ENROLL:
-        # Concrete-field order: Model.from_db expects the values in that order.
-        chosen = [f for f in model._meta.concrete_fields if f.attname in wanted]
-        fields.append(chosen)
-        columns += [f"{alias}.{name(str(f.column))}" for f in chosen]
+    picked = ", ".join(
+        rows.columns(model, alias, wanted).sql for model, alias, wanted in _TO_ENROLL
+    )
     table = {alias: name(model._meta.db_table) for model, alias, _ in _TO_ENROLL}
     statuses = ", ".join(["%s"] * len(PUBLIC_OFFERING_STATUSES))
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table['o']} o "  # noqa: S608 (names from meta)
+    return (
+        f"SELECT {picked} FROM {table['o']} o "  # noqa: S608 (names from meta)
         f"JOIN {table['c']} c ON c.id = o.course_id "
         f"JOIN {table['i']} i ON i.id = c.institution_id "
         f"JOIN {table['t']} t ON t.id = o.term_id "
         f"WHERE o.public_id = %s AND o.status IN ({statuses}) AND c.is_active"
     )
-    # Per field: its column expression and the converters the ORM applies to its values.
-    converters = []
-    for group in fields:
-        cols = [f.get_col(f.model._meta.db_table) for f in group]
-        converters.append(
-            [
-                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-                for col in cols
-            ]
-        )
-    return sql, fields, converters
 
 
 def public_offering_to_enroll(public_id: Any) -> Offering | None:
-    """The public-catalog offering with this public id, its course, institution and term
-    loaded with what enrolling reads (the rest deferred), or None."""
-    sql, fields, converters = _to_enroll_sql(connection.vendor)
+    """The public-catalog offering with this public id, its course, institution and term loaded
+    with what enrolling reads (the rest deferred), or None. What
+    Offering.objects.select_related("course__institution", "term").filter(public_id=...,
+    status__in=PUBLIC_OFFERING_STATUSES, course__is_active=True).only(<_TO_ENROLL>).first()
+    gives, in SQL written once (config.rows): every enrollment of the rush names one."""
     value = Offering._meta.get_field("public_id").get_db_prep_value(public_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value, *PUBLIC_OFFERING_STATUSES])
+        cursor.execute(_to_enroll_sql(connection.vendor), [value, *PUBLIC_OFFERING_STATUSES])
         row = cursor.fetchone()
     if row is None:
         return None
     made, start = [], 0
-    for (model, _, _), group, convert in zip(_TO_ENROLL, fields, converters, strict=True):
-        values = list(row[start : start + len(group)])
-        start += len(group)
-        for index, (col, steps) in enumerate(convert):
-            for step in steps:
-                values[index] = step(values[index], col, connection)
-        made.append(model.from_db(connection.alias, [f.attname for f in group], values))
+    for model, alias, wanted in _TO_ENROLL:
+        made.append(rows.columns(model, alias, wanted).instance(row[start : start + len(wanted)]))
+        start += len(wanted)
     offering, course, institution, term = made
     Course._meta.get_field("institution").set_cached_value(course, institution)
     Offering._meta.get_field("course").set_cached_value(offering, course)

@@ -8,41 +8,13 @@ fixed order means two transactions never wait on each other in a cycle (no deadl
 On SQLite, select_for_update() is a no-op: SQLite serialises writers on the whole database.
 """
 
-import functools
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models
 from django.db.models import QuerySet
-from django.db.transaction import TransactionManagementError
 
+from config import rows
 from courses.models import Course, Offering
-
-Row = TypeVar("Row", bound=models.Model)
-
-
-@functools.cache
-def _lock_sql(model: type[models.Model], vendor: str) -> str:
-    meta, name = model._meta, connection.ops.quote_name
-    table = name(meta.db_table)
-    columns = ", ".join(f"{table}.{name(str(field.column))}" for field in meta.concrete_fields)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    where = f"{table}.{name(str(meta.pk.column))} = %s"
-    return f"SELECT {columns} FROM {table} WHERE {where}{lock}"  # noqa: S608 (names from meta)
-
-
-def _lock_row(model: type[Row], pk: int) -> Row:
-    """model.objects.select_for_update().get(pk=pk), its SQL written once per model: these
-    locks open every enrollment change, and building the query cost more than taking it."""
-    if connection.features.has_select_for_update and connection.get_autocommit():
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
-    found = list(model._default_manager.raw(_lock_sql(model, connection.vendor), [pk]))
-    if not found:
-        missing = model.DoesNotExist  # type: ignore[attr-defined]
-        raise missing(f"{model._meta.object_name} matching query does not exist.")
-    return found[0]
 
 
 def _offerings() -> QuerySet[Offering]:
@@ -71,7 +43,7 @@ def lock_offering(offering_id: int, *, known: Offering | None = None) -> Offerin
     """
     if known is None or not _related_loaded(known):
         return _offerings().get(pk=offering_id)
-    offering = _lock_row(Offering, offering_id)
+    offering = rows.by_pk(Offering, offering_id, lock=True)
     if (offering.course_id, offering.term_id) != (known.course_id, known.term_id):
         return _offerings().get(pk=offering_id)  # moved meanwhile: read them again
     offering.course, offering.term = known.course, known.term
@@ -82,7 +54,7 @@ def lock_learner_and_offering(
     learner_id: int, offering_id: int, *, known: Offering | None = None
 ) -> tuple[Any, Offering]:
     """Lock a learner (their per-term limit spans offerings), then one offering."""
-    learner = _lock_row(get_user_model(), learner_id)
+    learner = rows.by_pk(get_user_model(), learner_id, lock=True)
     return learner, lock_offering(offering_id, known=known)
 
 
@@ -95,5 +67,5 @@ def lock_learner_and_offerings(
     learner_id: int, *offering_ids: int
 ) -> tuple[Any, dict[int, Offering]]:
     """Lock a learner, then several offerings in ascending id order (a move between two)."""
-    learner = _lock_row(get_user_model(), learner_id)
+    learner = rows.by_pk(get_user_model(), learner_id, lock=True)
     return learner, lock_offerings(*offering_ids)
