@@ -17,12 +17,9 @@ from config import rows
 
 @functools.cache
 def _sql(model: Any, vendor: str) -> str:
-    table, quote = model._meta.db_table, connection.ops.quote_name
-    key, expires = (
-        quote(model._meta.get_field(name).column) for name in ("session_key", "expire_date")
-    )
-    picked = rows.columns(model, table).sql
-    return f"SELECT {picked} FROM {quote(table)} WHERE {key} = %s AND {expires} > %s"  # noqa: S608
+    key, expires = rows.column(model, "session_key"), rows.column(model, "expire_date")
+    picked = rows.columns(model, model._meta.db_table).sql
+    return f"SELECT {picked} FROM {rows.table(model)} WHERE {key} = %s AND {expires} > %s"  # noqa: S608
 
 
 class SessionStore(db.SessionStore):

@@ -61,6 +61,19 @@ def columns(model: type[models.Model], alias: str, names: Sequence[str] | None =
     return _columns(model, alias, tuple(names) if names is not None else None, connection.vendor)
 
 
+def table(model: type[models.Model]) -> str:
+    """The model's table, quoted for the SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The column of the model's field `name` (a ForeignKey's is its _id), quoted."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return connection.ops.quote_name(str(field.column))
+
+
 @functools.cache
 def _by_pk_sql(model: type[models.Model], lock: bool, vendor: str) -> str:
     meta, quote = model._meta, connection.ops.quote_name

@@ -7,16 +7,18 @@ news for notifications. A refused request raises before the first write, so it c
 When a seat frees, `_fill_free_seats` promotes the first in line in the same transaction.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import rows
 from courses.models import Offering
 from partners import webhooks
 from partners.models import PartnerOrganisation
@@ -198,6 +200,31 @@ def _placement(offering: Offering, *, staff: bool) -> str:
     raise RuleViolation("waitlist_full")
 
 
+@functools.cache
+def _live_status_sql(vendor: str) -> str:
+    status, learner, offering = (
+        rows.column(Enrollment, f) for f in ("status", "learner", "offering")
+    )
+    places = ", ".join(["%s"] * len(LIVE))
+    return (
+        f"SELECT {status} FROM {rows.table(Enrollment)} "  # noqa: S608 (names from meta)
+        f"WHERE {learner} = %s AND {offering} = %s AND {status} IN ({places})"
+    )
+
+
+def live_status(learner_id: int, offering_id: int) -> str | None:
+    """The status of the learner's live enrollment in the offering, if any (at most one: the
+    enrollment_one_live_per_learner constraint). Enrollment.objects.filter(learner=...,
+    offering=..., status__in=LIVE).values_list("status") in SQL written once (config.rows):
+    every enrollment asks, and building the query cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _live_status_sql(connection.vendor), [learner_id, offering_id, *sorted(LIVE)]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _check_new_enrollment(
     *,
     learner: Any,
@@ -221,11 +248,7 @@ def _check_new_enrollment(
         if staff:
             require_roster_manager(actor, offering)
         check_verified = not staff and channel in (Channel.WEB, Channel.API)
-    existing = (
-        Enrollment.objects.filter(learner=learner, offering=offering, status__in=LIVE)
-        .values_list("status", flat=True)
-        .first()
-    )
+    existing = live_status(learner.pk, offering.pk)
     check_learner_may_enroll(
         learner=learner,
         offering=offering,

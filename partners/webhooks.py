@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from config import rows
 from notifications import outbox
 
 from .models import (
@@ -130,20 +131,20 @@ def _listening_links_sql(count: int) -> str:
     endpoint: the SQL the ORM sends for PartnerLearner.objects.filter(user_id__in=...,
     organisation__webhook_endpoints__isnull=False).values_list(...).distinct(), written once.
     Every enrollment change asks this, and building that query cost more than running it."""
-    link, endpoint = PartnerLearner._meta, WebhookEndpoint._meta
-    name = connection.ops.quote_name
-
-    def column(meta: Any, field: str) -> str:
-        return name(meta.get_field(field).column)
-
-    user, organisation = column(link, "user"), column(link, "organisation")
+    user, organisation = (
+        rows.column(PartnerLearner, "user"),
+        rows.column(PartnerLearner, "organisation"),
+    )
+    external, listener = (
+        rows.column(PartnerLearner, "external_id"),
+        rows.column(WebhookEndpoint, "organisation"),
+    )
     places = ", ".join(["%s"] * count)
     # The names come from the models' meta; the values are bound.
     sql = (
-        f"SELECT DISTINCT l.{user}, l.{organisation}, l.{column(link, 'external_id')} "  # noqa: S608
-        f"FROM {name(link.db_table)} l WHERE l.{user} IN ({places}) AND EXISTS (SELECT 1 "
-        f"FROM {name(endpoint.db_table)} w WHERE w.{column(endpoint, 'organisation')} = "
-        f"l.{organisation})"
+        f"SELECT DISTINCT l.{user}, l.{organisation}, l.{external} "  # noqa: S608
+        f"FROM {rows.table(PartnerLearner)} l WHERE l.{user} IN ({places}) AND EXISTS (SELECT 1 "
+        f"FROM {rows.table(WebhookEndpoint)} w WHERE w.{listener} = l.{organisation})"
     )
     return sql
 

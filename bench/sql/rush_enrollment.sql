@@ -19,7 +19,7 @@ BEGIN;
 SELECT * FROM accounts_user WHERE id = :learner_id FOR UPDATE;
 SELECT o.*, o.capacity AS cap, o.seats_taken AS taken, o.waitlist_length AS waiting, o.waitlist_capacity AS places, o.last_queue_number AS last_number FROM courses_offering o WHERE o.id = :offering_id FOR UPDATE \gset
 -- The rules: a live enrollment already? prerequisites (none here: so no more is read)?
-SELECT status FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted') ORDER BY created_at DESC LIMIT 1;
+SELECT status FROM enrollment_enrollment WHERE learner_id = :learner_id AND offering_id = :offering_id AND status IN ('enrolled', 'offered', 'pending', 'waitlisted');
 SELECT p.required_course_id FROM courses_prerequisite p WHERE p.course_id = :f_course_id;
 \if :taken < :cap AND :waiting = 0
 INSERT INTO enrollment_enrollment (public_id, learner_id, offering_id, status, queue_number, offer_expires_at, score, grade, hours_completed, channel, created_at, updated_at) VALUES (gen_random_uuid(), :learner_id, :offering_id, 'enrolled', NULL, NULL, NULL, '', NULL, 'api', now(), now()) RETURNING id AS enrollment_id \gset

@@ -732,9 +732,11 @@ def test_a_learner_enrolling_themselves_sends_a_fixed_set_of_statements(as_user,
     assert '"courses_course"."description_zh"' not in found
     if connection.vendor == "postgresql":
         assert locked.endswith("FOR UPDATE")
-    enrollment_reads = [s for s in sql if s.startswith('SELECT "enrollment_enrollment"')]
+    enrollment_reads = [
+        s for s in sql if s.startswith("SELECT") and 'FROM "enrollment_enrollment"' in s
+    ]
     assert len(enrollment_reads) == 1
-    assert enrollment_reads[0].startswith('SELECT "enrollment_enrollment"."status" AS')
+    assert enrollment_reads[0].startswith('SELECT "status" FROM')  # the live one's, if any
 
 
 def test_staff_and_partners_enrolling_someone_send_a_fixed_set_of_statements(as_user, as_partner):

@@ -14,12 +14,13 @@ from django.utils import timezone, translation
 from courses.models import Offering, Prerequisite
 from enrollment import services
 from enrollment.exceptions import InvalidTransition, NotAllowed, RuleViolation
-from enrollment.models import Channel, Enrollment, EnrollmentEvent, Status
+from enrollment.models import LIVE, Channel, Enrollment, EnrollmentEvent, Status
 from enrollment.selectors import learner_enrollments, waitlist
 from institutions.models import StaffMembership
 from notifications.models import Notification
 from tests.factories import (
     CourseFactory,
+    EnrollmentFactory,
     InstitutionFactory,
     OfferingFactory,
     TermFactory,
@@ -672,3 +673,24 @@ def test_an_offering_moved_to_another_term_meanwhile_is_read_again_in_full():
     assert ["JOIN" in sql for sql in reads] == [False, True]
     news = Notification.objects.get(event="enrollment.enrolled")
     assert news.data["term_code"] == "2027-autumn"
+
+
+@pytest.mark.parametrize("state", [s.value for s in Status])
+def test_live_status_is_the_live_enrollments_status_or_none(state):
+    """services.live_status answers what the ORM filter on LIVE it stands for answers."""
+    extra = {
+        Status.WAITLISTED: {"queue_number": 1},
+        Status.OFFERED: {"offer_expires_at": timezone.now() + timedelta(days=1)},
+    }.get(state, {})
+    enrollment = EnrollmentFactory(status=state, **extra)
+    other = OfferingFactory()
+    expected = (
+        Enrollment.objects.filter(
+            learner=enrollment.learner, offering=enrollment.offering, status__in=LIVE
+        )
+        .values_list("status", flat=True)
+        .first()
+    )
+    assert services.live_status(enrollment.learner_id, enrollment.offering_id) == expected
+    assert expected == (state if state in LIVE else None)
+    assert services.live_status(enrollment.learner_id, other.pk) is None
