@@ -1,17 +1,22 @@
-"""A real SMTP server (aiosmtpd, in a thread of the test) for the tests that count connections.
+"""A real SMTP server (aiosmtpd, in a thread of the test) for the tests that count connections,
+and the small helpers those tests share.
 
 It counts the connections (one EHLO each) and records every message it accepts by Message-ID, so
 "once" is counted at the receiving end.
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 from email.parser import BytesHeaderParser
 from typing import Any
+from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import timezone
 
 from notifications import mail
+from notifications.models import Delivery
 from tests.workers import spare_port
 
 
@@ -59,3 +64,15 @@ def smtp(settings: Any) -> Iterator[tuple[Server, Controller]]:
     finally:
         mail.forget()
         controller.stop()
+
+
+def message_id(delivery: Delivery) -> str:
+    return f"<{delivery.notification.public_id}.email@yuchuang.local>"
+
+
+def states() -> list[str]:
+    return list(Delivery.objects.order_by("pk").values_list("state", flat=True))
+
+
+def later(**delta: float) -> Any:
+    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(**delta))

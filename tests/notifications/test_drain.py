@@ -24,6 +24,7 @@ from django.utils import timezone
 from notifications import channels, outbox, services, tasks
 from notifications.models import Delivery, Preferences
 from tests.factories import UserFactory
+from tests.notifications.conftest import later, message_id, states
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,18 +52,6 @@ def committed(capture: Any, count: int = 1) -> list[Delivery]:
     """publish() as a request would: its commit hooks run."""
     with capture(execute=True):
         return publish(count)
-
-
-def message_id(delivery: Delivery) -> str:
-    return f"<{delivery.notification.public_id}.email@yuchuang.local>"
-
-
-def states() -> list[str]:
-    return list(Delivery.objects.order_by("pk").values_list("state", flat=True))
-
-
-def later(**delta: float) -> Any:
-    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(**delta))
 
 
 def statements(captured: CaptureQueriesContext) -> list[str]:

@@ -8,20 +8,17 @@ receiving end.
 import smtplib
 import time
 from collections import Counter
-from datetime import timedelta
-from typing import Any
 from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.utils import timezone
 
 from notifications import mail, services
 from notifications.models import Delivery
 from tests.factories import UserFactory
-from tests.notifications.conftest import Server
+from tests.notifications.conftest import Server, later, message_id, states
 from tests.workers import spare_port
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +33,6 @@ def deliveries(count: int) -> list[Delivery]:
             data={"course_code": "IE101", "course_title_en": "Design thinking"},
         )
     return list(Delivery.objects.order_by("pk"))
-
-
-def message_id(delivery: Delivery) -> str:
-    return f"<{delivery.notification.public_id}.email@yuchuang.local>"
-
-
-def states() -> list[str]:
-    return list(Delivery.objects.order_by("pk").values_list("state", flat=True))
-
-
-def later(**delta: float) -> Any:
-    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(**delta))
 
 
 def test_several_messages_go_over_one_connection(smtp):
