@@ -105,18 +105,22 @@ _TO_ENROLL: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
 
 @functools.cache
 def _to_enroll_sql(vendor: str) -> str:
-    name = connection.ops.quote_name
     picked = ", ".join(
         rows.columns(model, alias, wanted).sql for model, alias, wanted in _TO_ENROLL
     )
-    table = {alias: name(model._meta.db_table) for model, alias, _ in _TO_ENROLL}
+    o, c, i, t = (rows.table(model) for model in (Offering, Course, Institution, Term))
+
+    def on(model: type[models.Model], alias: str, field: str) -> str:
+        return f"{alias}.{rows.column(model, field)}"
+
     statuses = ", ".join(["%s"] * len(PUBLIC_OFFERING_STATUSES))
     return (
-        f"SELECT {picked} FROM {table['o']} o "  # noqa: S608 (names from meta)
-        f"JOIN {table['c']} c ON c.id = o.course_id "
-        f"JOIN {table['i']} i ON i.id = c.institution_id "
-        f"JOIN {table['t']} t ON t.id = o.term_id "
-        f"WHERE o.public_id = %s AND o.status IN ({statuses}) AND c.is_active"
+        f"SELECT {picked} FROM {o} o "  # noqa: S608 (names from the models' meta)
+        f"JOIN {c} c ON {on(Course, 'c', 'id')} = {on(Offering, 'o', 'course')} "
+        f"JOIN {i} i ON {on(Institution, 'i', 'id')} = {on(Course, 'c', 'institution')} "
+        f"JOIN {t} t ON {on(Term, 't', 'id')} = {on(Offering, 'o', 'term')} "
+        f"WHERE {on(Offering, 'o', 'public_id')} = %s "
+        f"AND {on(Offering, 'o', 'status')} IN ({statuses}) AND {on(Course, 'c', 'is_active')}"
     )
 
 
