@@ -76,12 +76,11 @@ def column(model: type[models.Model], name: str) -> str:
 
 @functools.cache
 def _by_pk_sql(model: type[models.Model], lock: bool, vendor: str) -> str:
-    meta, quote = model._meta, connection.ops.quote_name
-    table = quote(meta.db_table)
-    picked = columns(model, meta.db_table).sql
-    where = f"{table}.{quote(str(meta.pk.column))} = %s"
+    named = table(model)
+    picked = columns(model, model._meta.db_table).sql
+    where = f"{named}.{column(model, model._meta.pk.name)} = %s"
     for_update = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
-    return f"SELECT {picked} FROM {table} WHERE {where}{for_update}"  # noqa: S608 (names from meta)
+    return f"SELECT {picked} FROM {named} WHERE {where}{for_update}"  # noqa: S608 (names from meta)
 
 
 def by_pk(model: type[Row], pk: Any, *, lock: bool = False) -> Row:
